@@ -63,9 +63,10 @@ def _parse_machine(text: str) -> datetime | None:
     """ISO 8601, RFC 2822 and epoch seconds/milliseconds; naive values are Shanghai local time."""
     if _EPOCH.fullmatch(text):
         seconds = int(text) / (1000 if len(text) == 13 else 1)
-        value = datetime.fromtimestamp(seconds, TZ)
-        return value if value >= _EPOCH_MIN else None
+        stamp = datetime.fromtimestamp(seconds, TZ)
+        return stamp if stamp >= _EPOCH_MIN else None
     iso = text.replace(" ", "T", 1) if re.match(r"\d{4}-\d{2}-\d{2} \d", text) else text
+    value: datetime | None
     try:
         value = datetime.fromisoformat(iso)
     except ValueError:

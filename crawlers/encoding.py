@@ -1,0 +1,93 @@
+"""Decode fetched bytes: HTTP header charset vs ``<meta charset>``, GB2312/GBK read as GB18030, mojibake check."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+# GB2312 and GBK are subsets of GB18030; pages that declare them routinely use characters only GBK/GB18030 has.
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "cp936": "gb18030",
+}
+_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_HEADER = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-]+)", re.IGNORECASE)
+
+
+def normalise_charset(name: str | None) -> str | None:
+    """Python codec name for a declared charset (GB2312/GBK -> gb18030); None if unknown."""
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().strip("\"'").lower()).name
+    except LookupError:
+        return None
+    return _SUPERSETS.get(codec, codec)
+
+
+def header_charset(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header value, normalised."""
+    if not content_type:
+        return None
+    found = _HEADER.search(content_type)
+    return normalise_charset(found.group(1)) if found else None
+
+
+def meta_charset(body: bytes) -> str | None:
+    """The charset of the first ``<meta charset>``/``http-equiv`` tag in the first 4 KiB, normalised."""
+    found = _META.search(body[:4096])
+    return normalise_charset(found.group(1).decode("ascii")) if found else None
+
+
+def mojibake_score(text: str) -> float:
+    """Share of characters that signal a wrong decoding: U+FFFD, C1 controls, Latin-1 letters, private use, rare CJK.
+
+    0.0 for clean text; a UTF-8 page read as GBK (or the reverse) scores far above 0.01.
+    """
+    if not text:
+        return 0.0
+    bad = 0
+    for char in text:
+        code = ord(char)
+        if char == "\ufffd" or 0x80 <= code <= 0xBF or 0xC0 <= code <= 0xFF:
+            bad += 1
+        elif 0xE000 <= code <= 0xF8FF or 0x3400 <= code <= 0x4DBF or code >= 0x20000:
+            # private use and CJK extension blocks: what GB18030 yields from misread UTF-8 bytes
+            bad += 1
+        elif unicodedata.category(char) == "Co":
+            bad += 1
+    return bad / len(text)
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode a page; returns ``(text, codec)``.
+
+    A BOM wins. Otherwise the header and meta charsets are tried, then UTF-8 and GB18030, and the decoding with
+    the least mojibake wins (ties go to the earlier: header, meta, UTF-8, GB18030).
+    """
+    for bom, bom_codec in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if body.startswith(bom):
+            return body.decode(bom_codec, errors="replace").lstrip("\ufeff"), bom_codec
+    candidates: list[str] = []
+    declared: str | None
+    for declared in (header_charset(content_type), meta_charset(body), "utf-8", "gb18030"):
+        if declared and declared not in candidates:
+            candidates.append(declared)
+    best: tuple[float, str, str] | None = None
+    for codec in candidates:
+        text = body.decode(codec, errors="replace")
+        score = mojibake_score(text)
+        if best is None or score < best[0]:
+            best = (score, text, codec)
+        if score == 0.0:
+            break
+    assert best is not None
+    return best[1], best[2]

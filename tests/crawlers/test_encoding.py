@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from config.paths import shared_dir
+from crawlers.encoding import decode_html, header_charset, meta_charset, mojibake_score, normalise_charset
+
+
+def page(rel: str) -> bytes:
+    path = shared_dir() / "fixtures/pages" / rel
+    if not path.is_file():
+        pytest.fail(f"fixture missing: {rel}")
+    return gzip.decompress(Path(path).read_bytes())
+
+
+QQ_2023 = "qq/qq-homepage/www.qq.com_2023-09.html.gz"  # GBK bytes, meta charset=gb2312
+XINHUA_GBK = "xinhua/trafilatura/archive.org.he.xinhuanet.com.25340717.html.gz"
+PEOPLE_HOME = "people/iee-homework/httpwww.people.com.cn.html.gz"  # meta GB2312
+UTF8_ARTICLE = "people/fundus/People_2024_04_24.html.gz"
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("GB2312", "gb18030"),
+        ("gbk", "gb18030"),
+        ("cp936", "gb18030"),
+        ("GB18030", "gb18030"),
+        ("UTF-8", "utf-8"),
+        ("utf8", "utf-8"),
+        ("iso-8859-1", "iso8859-1"),
+        ("no-such-charset", None),
+        (None, None),
+    ],
+)
+def test_normalise_charset(declared: str | None, expected: str | None) -> None:
+    assert normalise_charset(declared) == expected
+
+
+def test_header_and_meta_charsets_are_read() -> None:
+    assert header_charset("text/html; charset=GBK") == "gb18030"
+    assert header_charset("text/html") is None
+    assert meta_charset(page(QQ_2023)) == "gb18030"
+    assert meta_charset(page(PEOPLE_HOME)) == "gb18030"
+    assert meta_charset(b'<meta http-equiv="Content-Type" content="text/html; charset=utf-8">') == "utf-8"
+
+
+@pytest.mark.parametrize(
+    ("rel", "content_type", "codec", "snippet"),
+    [
+        # a GBK page whose header lies (says UTF-8): the meta tag decodes without mojibake and wins
+        (QQ_2023, "text/html; charset=utf-8", "gb18030", "腾讯网"),
+        # no header at all: meta gb2312 -> read as GB18030
+        (QQ_2023, None, "gb18030", "腾讯网"),
+        (XINHUA_GBK, None, "gb18030", "约定无期限"),
+        (XINHUA_GBK, "text/html; charset=iso-8859-1", "gb18030", "约定无期限"),
+        (PEOPLE_HOME, "text/html; charset=GB2312", "gb18030", "人民网"),
+        # a UTF-8 page served with a wrong GBK header
+        (UTF8_ARTICLE, "text/html; charset=gbk", "utf-8", "促进航天技术更好惠及人民"),
+        (UTF8_ARTICLE, "text/html; charset=UTF-8", "utf-8", "促进航天技术更好惠及人民"),
+    ],
+)
+def test_real_pages_decode_cleanly(rel: str, content_type: str | None, codec: str, snippet: str) -> None:
+    text, used = decode_html(page(rel), content_type)
+    assert used == codec
+    assert snippet in text
+    assert mojibake_score(text) < 0.001
+
+
+def test_gb2312_declared_page_with_gb18030_only_characters() -> None:
+    # 镕 and 𠮷 are outside GB2312; pages that declare GB2312 still use them
+    body = '<html><head><meta charset="gb2312"></head><body>朱镕基 𠮷野家</body></html>'.encode("gb18030")
+    text, used = decode_html(body, "text/html; charset=GB2312")
+    assert used == "gb18030"
+    assert "朱镕基 𠮷野家" in text
+
+
+def test_bom_wins() -> None:
+    text, used = decode_html(b"\xef\xbb\xbf<p>\xe4\xb8\xad</p>", "text/html; charset=gbk")
+    assert (text, used) == ("<p>中</p>", "utf-8")
+
+
+def test_mojibake_score_separates_wrong_decodings() -> None:
+    raw = page(QQ_2023)
+    assert mojibake_score(raw.decode("gb18030")) < 0.001
+    assert mojibake_score(raw.decode("utf-8", errors="replace")) > 0.01
+    assert mojibake_score(raw.decode("latin-1")) > 0.01
+    assert mojibake_score("") == 0.0
