@@ -1,0 +1,27 @@
+"""The domain model (SQLAlchemy 2.0 ORM classes). Importing this package registers every table on `Base.metadata`."""
+
+from models.alerts import Alert, AlertStatus
+from models.base import Base, now
+from models.content import Appearance, Article, HomepageSnapshot, RankingEntry, RankingSnapshot
+from models.events import (
+    Event,
+    EventArticle,
+    EventStatus,
+    EventStatusChange,
+    FeedbackLink,
+    FeedbackStatus,
+    Institution,
+)
+from models.labels import CityAttribution, Classification, Label
+from models.places import Division
+from models.portal import ListKind, PortalRecord
+from models.scores import IndexScore, ManualInput
+from models.sites import CrawlStat, Fetch, Site
+from models.users import Role, User
+
+__all__ = [
+    "Alert", "AlertStatus", "Appearance", "Article", "Base", "CityAttribution", "Classification", "CrawlStat",
+    "Division", "Event", "EventArticle", "EventStatus", "EventStatusChange", "FeedbackLink", "FeedbackStatus",
+    "Fetch", "HomepageSnapshot", "IndexScore", "Institution", "Label", "ListKind", "ManualInput", "PortalRecord",
+    "RankingEntry", "RankingSnapshot", "Role", "Site", "User", "now",
+]

@@ -1,0 +1,59 @@
+"""`creditwatch`: the command line. Each area registers its commands from its own module (monitor/cli_*.py)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from config.settings import get_settings
+
+app = typer.Typer(help="creditwatch: city credit monitoring for a city credit office (信用办).", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
+sites_app = typer.Typer(help="The monitored websites and portals.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(sites_app, name="sites")
+console = Console()
+
+
+@app.callback()
+def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at INFO level.")) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(url: str = typer.Option(None, help="Database URL (default: settings).")) -> None:
+    """Apply migrations, then load the division gazetteer and the site registry."""
+    from monitor.setup import init_database
+
+    summary = init_database(url or get_settings().database_url)
+    console.print(f"database ready: {summary}")
+
+
+@sites_app.command("list")
+def sites_list() -> None:
+    """The site registry: key, name, domains, homepages, ranking sources."""
+    from crawlers.registry import registry
+
+    table = Table("key", "name", "domains", "homepages", "ranking lists")
+    for s in registry():
+        table.add_row(s.key, s.name, ", ".join(s.domains), "\n".join(s.homepages), str(len(s.ranking)))
+    console.print(table)
+
+
+# Commands of the other areas, each in its own module with a `register(app)` function; one line each.
+# Those modules import their heavy dependencies inside the commands, so `creditwatch --help` stays fast.
+AREA_MODULES: list[str] = [
+]
+for _name in AREA_MODULES:
+    importlib.import_module(f"monitor.{_name}").register(app)
+
+
+def main() -> None:
+    app()
