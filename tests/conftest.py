@@ -26,9 +26,67 @@ def shared_dir() -> Path:
     return d
 
 
+# `CREDITWATCH_TEST_BACKEND=postgresql` runs every database test on PostgreSQL: each test gets its own database,
+# cloned from a template that holds the migrated schema (cloning is far cheaper than migrating per test).
+TEST_BACKEND = os.environ.get("CREDITWATCH_TEST_BACKEND", "sqlite")
+_PG_TEMPLATE = f"cw_template_{os.getpid()}"
+
+
+def _pg_admin() -> Engine:
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str]:
+    admin = _pg_admin()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{_PG_TEMPLATE}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{_PG_TEMPLATE}"'))
+    from storage import migrate
+
+    migrate.upgrade(_pg_url(_PG_TEMPLATE))
+    yield _PG_TEMPLATE
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{_PG_TEMPLATE}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
-def engine() -> Iterator[Engine]:
-    """A fresh in-memory SQLite database with the whole schema (one connection, shared by every session)."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, empty-but-migrated database on the test backend (a SQLite file by default)."""
+    if TEST_BACKEND == "postgresql":
+        template = request.getfixturevalue("_pg_template")
+        name = f"cw_t_{uuid.uuid4().hex[:12]}"
+        admin = _pg_admin()
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        try:
+            yield _pg_url(name)
+        finally:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+        return
+    url = f"sqlite:///{tmp_path / 'creditwatch.db'}"
+    from storage import migrate
+
+    migrate.upgrade(url)
+    yield url
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A fresh database with the whole schema: in-memory SQLite (one shared connection), or PostgreSQL when
+    `CREDITWATCH_TEST_BACKEND=postgresql`."""
+    if TEST_BACKEND == "postgresql":
+        eng = make_engine(request.getfixturevalue("db_url"))
+        yield eng
+        eng.dispose()
+        return
     from sqlalchemy.pool import StaticPool
 
     eng = make_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -61,10 +119,10 @@ def pg_url() -> Iterator[str]:
     if not _pg_available():
         pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL} (make test starts it)")
     name = f"cw_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = _pg_admin()
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = _pg_url(name)
     try:
         yield url
     finally:
