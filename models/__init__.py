@@ -12,6 +12,7 @@ from models.events import (
     FeedbackStatus,
     Institution,
 )
+from models.jobs import JobRun
 from models.labels import CityAttribution, Classification, Label
 from models.places import Division
 from models.portal import ListKind, PortalRecord
@@ -22,6 +23,6 @@ from models.users import Role, User
 __all__ = [
     "Alert", "AlertStatus", "Appearance", "Article", "Base", "CityAttribution", "Classification", "CrawlStat",
     "Division", "Event", "EventArticle", "EventStatus", "EventStatusChange", "FeedbackLink", "FeedbackStatus",
-    "Fetch", "HomepageSnapshot", "IndexScore", "Institution", "Label", "ListKind", "ManualInput", "PortalRecord",
+    "Fetch", "HomepageSnapshot", "IndexScore", "Institution", "JobRun", "Label", "ListKind", "ManualInput", "PortalRecord",
     "RankingEntry", "RankingSnapshot", "Role", "Site", "User", "now",
 ]
