@@ -1,0 +1,368 @@
+"""Build the labelled corpus `nlp/data/labelled.jsonl` from the real texts in ../shared.
+
+Labels are first *proposed* by rules that use what each source already says (CCKS event type, BDCI sentiment,
+THUCNews topic, seed documents are rules and plans) plus the credit lexicon; then every item of the test split
+has been read by hand, and the corrections live in `nlp/data/label_checks.tsv` (applied here, so the corpus can
+be rebuilt exactly). Run: `python -m nlp.corpus_build`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import random
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from config.paths import shared_dir
+from nlp import lexicon
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+OUT = DATA_DIR / "labelled.jsonl"
+CHECKS = DATA_DIR / "label_checks.tsv"
+TEST_FRACTION = 0.165
+SEED = 20191119
+
+LICENCE_RESEARCH = "no licence stated (research/competition data set); text kept for tests only, see docs/labelling.md"
+LICENCE_SEED = "Chinese government document (official work, not copyright-protected under Art. 5 of the Copyright Law)"
+LICENCE_PAGE = "news page saved in a public test folder; publisher's copyright; text kept for tests only"
+
+# CCKS 2019 event types that are credit distrust events, with their sub-domain; the rest are ordinary
+# market news (ownership changes, failed restructurings, rating moves) and serve as hard `other` examples.
+CCKS_DISTRUST = {
+    "信批违规": "金融", "交易违规": "金融", "涉嫌非法集资": "金融", "涉嫌违法": "金融", "财务造假": "金融",
+    "涉嫌传销": "流通", "涉嫌欺诈": "金融", "产品违规": "生产", "提现困难": "金融", "失联跑路": "金融",
+    "投诉维权": "金融", "资金账户风险": "金融",
+}
+CCKS_OTHER = {"实控人股东变更", "重组失败", "业绩下滑", "评级调整"}
+THUC_TOPICS = ["finance", "realty", "stocks", "education", "science", "society", "politics", "sports", "game",
+               "entertainment"]
+# "X通报N起典型案例/问题" reports misconduct (distrust), not a response to one event.
+_CASES = re.compile(r"通报.{0,12}(典型|案例|问题)|曝光.{0,8}(典型|案例)")
+_FOREIGN = re.compile(r"美国|日本|韩国|朝鲜|英国|法国|德国|俄罗斯|印度|菲律宾|利比亚|奥巴马|总统|首相|伊朗|以色列|欧盟|联合国")
+
+
+@dataclass
+class Item:
+    id: str
+    title: str
+    body: str
+    source: str
+    licence: str
+    kind: str = "other"
+    domain: str | None = None
+    subdomain: str | None = None
+    cities: list[str] = field(default_factory=list)
+    split: str = "train"
+    how: str = "rule-proposed"
+
+
+def _gz_lines(path: Path) -> list[str]:
+    with gzip.open(path, "rt", encoding="utf-8-sig") as fh:
+        return fh.read().splitlines()
+
+
+def _cue(kind: str, text: str) -> bool:
+    return bool(lexicon.kind_cues()[kind].search(text))
+
+
+def propose_kind(title: str, body: str, polarity: str | None = None) -> str | None:
+    """Kind proposed from cue words (title first), or None when the cues do not settle it."""
+    if _CASES.search(title):
+        return "distrust"
+    if _cue("feedback", title):
+        return "feedback"
+    if _cue("trust", title) and polarity != "negative":
+        return "trust"
+    if _cue("institution", title) and polarity != "negative":
+        return "institution"
+    if _cue("distrust", title) or (polarity == "negative" and _cue("distrust", body)):
+        return "distrust"
+    return None
+
+
+def propose_domain(kind: str, text: str) -> tuple[str | None, str | None]:
+    if kind == "other":
+        return None, None
+    hit = lexicon.domain_by_cues(text)
+    if hit:
+        return hit
+    fallback = {"trust": "society", "institution": "government", "feedback": "government", "distrust": "society"}
+    domain = fallback[kind]
+    return domain, lexicon.default_subdomains()[domain]
+
+
+def from_ccks(root: Path, rng: random.Random) -> list[Item]:
+    out: list[Item] = []
+    seen: set[str] = set()
+    for split in ("train", "eval"):
+        path = root / "ccks2019_fin_event_subject" / f"event_type_entity_extract_{split}.csv.gz"
+        with gzip.open(path, "rt", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+        for row in rows:
+            if len(row) < 3 or row[1].strip() in seen:
+                continue
+            text = row[1].strip()
+            seen.add(text)
+            ref = f"corpus/ccks2019_fin_event_subject/event_type_entity_extract_{split}.csv.gz id={row[0]}"
+            item = Item(f"ccks:{row[0]}", text, "", ref, LICENCE_RESEARCH)
+            if row[2] in CCKS_DISTRUST:
+                item.kind, item.domain, item.subdomain = "distrust", "business", CCKS_DISTRUST[row[2]]
+                item.how = f"rule-proposed (CCKS event type {row[2]})"
+            elif row[2] in CCKS_OTHER and not _cue("distrust", text):
+                item.how = f"rule-proposed (CCKS event type {row[2]}, no distrust cue)"
+            else:
+                continue
+            out.append(item)
+    distrust = [i for i in out if i.kind == "distrust"]
+    other = [i for i in out if i.kind == "other"]
+    return rng.sample(distrust, 650) + rng.sample(other, 180)
+
+
+def from_bdci(root: Path, rng: random.Random) -> list[Item]:
+    polarity = {"0": "positive", "1": "neutral", "2": "negative"}
+    by_kind: dict[str, list[Item]] = {k: [] for k in lexicon.KINDS}
+    seen: set[str] = set()
+    for split in ("train", "dev", "test"):
+        path = root / "bdci2019_news_sentiment" / f"{split}.csv.gz"
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                title, body = row["title"].strip(), row["content"].strip()
+                if not title or title in seen:
+                    continue
+                seen.add(title)
+                pol = polarity.get(row["label"], "neutral")
+                kind = propose_kind(title, body, pol)
+                text = title + body
+                if kind is None and pol != "negative" and _cue("trust", body) and not _cue("distrust", title):
+                    kind = "trust"
+                if kind is None:
+                    if pol == "negative" or any(_cue(k, text) for k in ("feedback", "trust", "institution", "distrust")):
+                        continue
+                    kind = "other"
+                ref = f"corpus/bdci2019_news_sentiment/{split}.csv.gz id={row['id']}"
+                item = Item(f"bdci:{row['id']}", title, body, ref, LICENCE_RESEARCH, kind=kind)
+                item.domain, item.subdomain = propose_domain(kind, text)
+                item.how = f"rule-proposed (BDCI sentiment {pol} + cue words)"
+                by_kind[kind].append(item)
+    caps = {"distrust": 650, "other": 550, "trust": 10_000, "feedback": 10_000, "institution": 10_000}
+    out: list[Item] = []
+    for kind, items in by_kind.items():
+        out += items if len(items) <= caps[kind] else rng.sample(items, caps[kind])
+    return out
+
+
+def from_thucnews(root: Path, rng: random.Random) -> list[Item]:
+    out: list[Item] = []
+    per_topic: dict[str, list[Item]] = {t: [] for t in THUC_TOPICS}
+    for split in ("dev", "test"):
+        for n, line in enumerate(_gz_lines(root / "thucnews" / f"titles_{split}.txt.gz"), start=1):
+            title, _, label = line.rpartition("\t")
+            topic = THUC_TOPICS[int(label)]
+            ref = f"corpus/thucnews/titles_{split}.txt.gz line={n}"
+            item = Item(f"thuc:{split}:{n}", title.strip(), "", ref, LICENCE_RESEARCH)
+            kind = propose_kind(title, "") if topic in ("society", "politics", "education") else None
+            if kind and kind != "distrust" and _FOREIGN.search(title):
+                kind = None
+            if kind:
+                item.kind = kind
+                item.domain, item.subdomain = propose_domain(kind, title)
+                item.how = f"rule-proposed (THUCNews topic {topic} + cue words)"
+                out.append(item)
+            elif not any(_cue(k, title) for k in ("feedback", "trust", "institution", "distrust")):
+                item.how = f"rule-proposed (THUCNews topic {topic}, no cue word)"
+                per_topic[topic].append(item)
+    distrust = [i for i in out if i.kind == "distrust"]
+    keep = [i for i in out if i.kind != "distrust"] + rng.sample(distrust, min(150, len(distrust)))
+    for items in per_topic.values():
+        keep += rng.sample(items, 45)
+    # full articles: titles with a body, mostly `other`
+    for n, line in enumerate(_gz_lines(root / "thucnews" / "cnews_val_1000_fulltext.txt.gz"), start=1):
+        topic, _, text = line.partition("\t")
+        title, body = _split_fulltext(text)
+        ref = f"corpus/thucnews/cnews_val_1000_fulltext.txt.gz line={n}"
+        item = Item(f"thucfull:{n}", title, body[:400], ref, LICENCE_RESEARCH)
+        kind = propose_kind(title, "") if topic in ("时政", "教育", "房产", "财经") else None
+        item.kind = kind or "other"
+        item.domain, item.subdomain = propose_domain(item.kind, title + body[:200])
+        item.how = f"rule-proposed (THUCNews full text, topic {topic})"
+        if item.kind != "other" or n % 4 == 0:
+            keep.append(item)
+    return keep
+
+
+def _split_fulltext(text: str) -> tuple[str, str]:
+    """THUCNews full texts glue title and body; the title ends where the first sentence-like body starts."""
+    m = re.search(r"(新浪[^讯]{0,6}讯|本报讯|新华网|中新网|\d{1,2}月\d{1,2}日|北京时间|（记者|据[^，]{1,8}报道)", text[:120])
+    cut = m.start() if m and m.start() >= 6 else min(len(text), 30)
+    return text[:cut].strip(), text[cut:].strip()
+
+
+def from_seeds(root: Path) -> list[Item]:
+    out: list[Item] = []
+    for path in sorted((root / "seeds").glob("*.txt")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        doc_title = next((ln.strip() for ln in lines if ln.strip()), "")
+        for n, line in enumerate(lines, start=1):
+            text = line.strip()
+            if len(text) < 40 or not re.search(r"[\u4e00-\u9fff]{10}", text):
+                continue
+            ref = f"seeds/{path.name} line={n}"
+            item = Item(f"seed:{path.stem[:3]}:{n}", "", text[:600], ref, LICENCE_SEED, kind="institution")
+            item.domain, item.subdomain = propose_domain("institution", text)
+            if item.domain is None or not lexicon.domain_by_cues(text):
+                item.domain, item.subdomain = "government", "政府诚信体系建设"
+            item.how = f"rule-proposed (paragraph of a credit rule or plan: {doc_title[:30]})"
+            out.append(item)
+    return out
+
+
+def from_pages(root: Path) -> list[Item]:
+    import trafilatura
+
+    out: list[Item] = []
+    manifest = root / "fixtures" / "pages" / "manifest.tsv"
+    with manifest.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if not row["page_type"].startswith(("article", "video_article")):
+                continue
+            raw = (root / "fixtures" / "pages" / row["local_file"]).read_bytes()
+            if row["local_file"].endswith(".gz"):
+                raw = gzip.decompress(raw)
+            html = _decode(raw)
+            doc = trafilatura.bare_extraction(html, with_metadata=True)
+            if doc is None:
+                continue
+            data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+            title = (data.get("title") or "").strip()
+            body = re.sub(r"\s+", " ", data.get("text") or "")[:600]
+            if not title or not re.search(r"[\u4e00-\u9fff]", title + body):
+                continue
+            item = Item(f"page:{row['local_file']}", title, body, f"fixtures/pages/{row['local_file']}", LICENCE_PAGE)
+            item.kind = propose_kind(title, body) or "other"
+            item.domain, item.subdomain = propose_domain(item.kind, title + body)
+            item.how = "rule-proposed (fixture article page, cue words)"
+            out.append(item)
+    return out
+
+
+def _decode(raw: bytes) -> str:
+    # Some pages declare GB2312 but are UTF-8: strict UTF-8 first, GB18030 (a superset of GB2312/GBK) after.
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", "replace")
+
+
+def load_checks(path: Path = CHECKS) -> dict[str, dict[str, str]]:
+    """id → hand-checked label row (kind, domain, subdomain, cities, note)."""
+    out: dict[str, dict[str, str]] = {}
+    if not path.exists():
+        return out
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = (line.split("\t") + [""] * 6)[:6]
+        out[parts[0]] = dict(zip(("kind", "domain", "subdomain", "cities", "note"), parts[1:], strict=True))
+    return out
+
+
+def assign_split(items: list[Item]) -> None:
+    """Stratified by kind: the 20 % of each kind with the smallest id hash are the test split (stable)."""
+    by_kind: dict[str, list[Item]] = {}
+    for it in items:
+        by_kind.setdefault(it.kind, []).append(it)
+    for group in by_kind.values():
+        group.sort(key=lambda i: hashlib.sha1(i.id.encode()).hexdigest())
+        n_test = round(len(group) * TEST_FRACTION)
+        for k, it in enumerate(group):
+            it.split = "test" if k < n_test else "train"
+
+
+# Second-pass rules, learnt from reading the test split: they fix whole families of wrong proposals
+# (school admission schemes are not credit rules; "最美 scenery" and "点赞" are not 守信; foreign news is other).
+_EXAM = re.compile(r"高考|中考|招生|录取|考试|学位|自主选拔|推荐免试|考研|雅思")
+_TRUST_NOISE = re.compile(r"点赞|最美|感动|荣获|金奖")
+_TRUST_REAL = re.compile(r"好人|见义勇为|拾金不昧|道德模范|诚信|守信|红名单|表彰|先进|救人|最美(教师|人物|志愿|司机|医生|警察)|劳模|归还")
+_SEED_DOMAIN = (
+    (re.compile(r"司法公信|法院|审判"), "judiciary", "法院"),
+    (re.compile(r"公务员"), "government", "公务员诚信"),
+    (re.compile(r"金融风险|信易贷|信易保|金融机构"), "business", "金融"),
+    (re.compile(r"交通运输"), "business", "交通运输"),
+    (re.compile(r"诚信文化|文明委|公德"), "society", "文化"),
+)
+
+
+def refine(it: Item) -> None:
+    """Apply the second-pass rules to one proposed item (before the hand checks)."""
+    text = it.title + it.body
+    if it.id.startswith("seed:"):
+        it.domain, it.subdomain = "government", "政府诚信体系建设"
+        for pattern, domain, sub in _SEED_DOMAIN:
+            if pattern.search(it.body):
+                it.domain, it.subdomain = domain, sub
+                break
+        return
+    if it.kind != "distrust" and _FOREIGN.search(it.title):
+        it.kind, it.domain, it.subdomain = "other", None, None
+    elif it.kind == "institution" and _EXAM.search(it.title):
+        it.kind, it.domain, it.subdomain = "other", None, None
+    elif it.kind == "trust" and _TRUST_NOISE.search(text) and not _TRUST_REAL.search(it.title):
+        it.kind, it.domain, it.subdomain = "other", None, None
+    else:
+        return
+    it.how += " + second-pass rule"
+
+
+def build(root: Path | None = None) -> list[Item]:
+    root = root or shared_dir()
+    rng = random.Random(SEED)
+    corpus = root / "corpus"
+    items = from_ccks(corpus, rng) + from_bdci(corpus, rng) + from_thucnews(corpus, rng) + from_seeds(root)
+    items += from_pages(root)
+    seen: set[str] = set()
+    unique: list[Item] = []
+    for it in items:
+        key = re.sub(r"\W", "", it.title + it.body)[:80]
+        if key and key not in seen:
+            seen.add(key)
+            unique.append(it)
+    assign_split(unique)  # split on proposed kinds so hand corrections do not move items between splits
+    for it in unique:
+        refine(it)
+    checks = load_checks()
+    for it in unique:
+        row = checks.get(it.id)
+        if row is not None:
+            changed = (row["kind"], row["domain"] or None, row["subdomain"] or None) != (it.kind, it.domain, it.subdomain)
+            it.kind, it.domain, it.subdomain = row["kind"], row["domain"] or None, row["subdomain"] or None
+            it.cities = [c for c in row["cities"].split(",") if c]
+            it.how = "hand-labelled (rule proposal corrected)" if changed else "rule-proposed, hand-checked"
+        elif it.split == "test":
+            it.how = "rule-proposed, hand-checked"
+        if it.kind == "drop":
+            continue
+    return [it for it in unique if it.kind != "drop"]
+
+
+def write(items: list[Item], path: Path = OUT) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for it in items:
+            row = asdict(it)
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    items = build()
+    write(items)
+    print(len(items), "items")
+    print(Counter((i.split, i.kind) for i in items))
+    print(Counter((i.split, i.domain) for i in items))
+
+
+if __name__ == "__main__":
+    main()
