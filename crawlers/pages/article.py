@@ -1,0 +1,127 @@
+"""Base article page object: a site module only names its selectors; the rules that combine them live here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from crawlers.items import ArticleItem
+from crawlers.pages import common
+from crawlers.pages.common import ParseError, css
+
+# Lines that end many Chinese articles and are not part of the story.
+BOILERPLATE = (
+    re.compile(r"^[(（\[【]?\s*(?:责任编辑|责编|编辑|作者|来源)\s*[:：].{0,30}[)）\]】]?$"),
+    re.compile(r"^(?:分享到|扫一扫|点击进入专题|返回搜狐|查看更多|打开APP|特别声明|本文来源)"),
+    re.compile(r"^(?:\[|【)\s*(?:纠错|打印|关闭)\s*(?:\]|】)$"),
+    re.compile(r"^\d{1,2}$"),  # page numbers
+)
+
+
+class ArticlePage:
+    """Reads one article page of a site; subclasses set the selector attributes (first match wins)."""
+
+    site: ClassVar[str] = "unknown"
+    version: ClassVar[str] = ""
+    title_selectors: ClassVar[Sequence[CSSSelector]] = ()
+    date_selectors: ClassVar[Sequence[CSSSelector]] = ()
+    source_selectors: ClassVar[Sequence[CSSSelector]] = ()
+    author_selectors: ClassVar[Sequence[CSSSelector]] = ()
+    byline_selectors: ClassVar[Sequence[CSSSelector]] = ()
+    body_selectors: ClassVar[Sequence[CSSSelector]] = ()
+    noise_selectors: ClassVar[Sequence[CSSSelector]] = css(
+        ".editor", ".edit", ".share", ".bshare", ".shareBox", "#p-detail-share", ".page_num"
+    )
+    # Only the <p> children count when a body container mixes paragraphs with widgets.
+    paragraph_only: ClassVar[bool] = False
+    drop_lines: ClassVar[Sequence[re.Pattern[str]]] = BOILERPLATE
+
+    @property
+    def extractor(self) -> str:
+        """Name recorded in ArticleItem.extractor."""
+        return f"{self.site}.{self.version}" if self.version else self.site
+
+    @classmethod
+    def matches(cls, root: etree._Element) -> bool:
+        """True when this layout version's body container is on the page."""
+        return bool(common.select(root, cls.body_selectors))
+
+    def parse(self, url: str, html_text: str, fetched_at: datetime) -> ArticleItem:
+        """Read the article; raises ParseError when the page has no recognisable article."""
+        return self.parse_tree(url, common.parse_html(html_text), fetched_at)
+
+    def parse_tree(self, url: str, root: etree._Element, fetched_at: datetime) -> ArticleItem:
+        """Like ``parse`` on an already parsed tree."""
+        body = self.body(root)
+        if not body:
+            raise ParseError(f"{self.extractor}: no article body found at {url or 'the page'}")
+        title = self.title(root)
+        byline = self.byline(root)
+        return ArticleItem(
+            site=self.site,
+            url=common.canonical_url(root, url),
+            title=title,
+            published_at=self.published_at(root, title, byline, fetched_at),
+            source=self.source(root, byline),
+            author=self.author(root, byline),
+            body=body,
+            extractor=self.extractor,
+        )
+
+    def title(self, root: etree._Element) -> str:
+        return common.best_title(
+            root, (common.text_of(el) for el in common.select(root, self.title_selectors))
+        )
+
+    def byline(self, root: etree._Element) -> str:
+        return " ".join(common.text_of(el) for el in common.select(root, self.byline_selectors))
+
+    def published_at(self, root: etree._Element, title: str, byline: str, now: datetime) -> datetime | None:
+        return (
+            common.date_from(root, self.date_selectors, now)
+            or (common.parse_date(byline, now) if byline else None)
+            or common.date_from_meta(root, now)
+            or common.date_near_title(root, title, now)
+        )
+
+    def source(self, root: etree._Element, byline: str) -> str:
+        for element in common.select(root, self.source_selectors):
+            value = common.clean_source(common.text_of(element))
+            if value:
+                return value
+        return (
+            common.source_from_text(byline)
+            or common.clean_source(common.meta(root, "source", "og:site_name"))
+            or common.source_from_text(common.text_of(root.find(".//body") or root)[:3000])
+        )
+
+    def author(self, root: etree._Element, byline: str) -> str:
+        names: list[str] = []
+        for element in common.select(root, self.author_selectors):
+            names.extend(common.split_people(common.text_of(element)))
+        if not names and byline:
+            names = common.authors_from_text(byline)
+        if not names:
+            value = common.meta(root, "author", "article:author")
+            if value and not value.isdigit() and not value.startswith(("http", "网易")):
+                names = common.split_people(value)
+        return common.join_people(names)
+
+    def paragraphs(self, root: etree._Element) -> list[str]:
+        containers = common.select(root, self.body_selectors)
+        lines: list[str] = []
+        for container in containers:
+            if self.paragraph_only:
+                for p in container.iter("p"):
+                    lines.extend(common.blocks(p, self.noise_selectors))
+            else:
+                lines.extend(common.blocks(container, self.noise_selectors))
+        return lines
+
+    def body(self, root: etree._Element) -> str:
+        return common.join_body(self.paragraphs(root), self.drop_lines)

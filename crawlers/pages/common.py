@@ -1,0 +1,358 @@
+"""Shared helpers of the page objects: HTML parsing, text blocks, body joining, bylines, dates, canonical URL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
+
+from nlp.dates import find_date, parse_date
+
+
+class ParseError(ValueError):
+    """A page or API response that cannot be parsed; the message says why."""
+
+
+_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_BLOCK_TAGS = frozenset(
+    "p div section article h1 h2 h3 h4 h5 h6 li ul ol table tr td th blockquote center figure figcaption "
+    "header footer dd dt dl pre form".split()
+)
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "template", "select", "textarea", "button", "svg")
+_SITE_WORDS = (
+    "网",
+    "新闻",
+    "频道",
+    "新浪",
+    "网易",
+    "腾讯",
+    "搜狐",
+    "cctv",
+    "chinadaily",
+    "中国日报",
+    "客户端",
+    "视频",
+    "门户",
+    "官网",
+)
+_TITLE_SEPARATORS = re.compile(r"\s*(?:--|——|_| - |-(?=[^\s-]{2,12}$)|\||｜)\s*")
+_SOURCE_LINE = re.compile(r"(?:来源|来自|稿源|出处)\s*[:：]\s*([^\s|｜/]{2,30})")
+_AUTHOR_LINE = re.compile(
+    r"(?:作者|记者|文|撰稿|本报记者|通讯员)\s*[:：]\s*([^|｜\n]{2,40}?)(?=\s*(?:来源|责任编辑|编辑|发布|时间|$|\||｜|\d{4}))"
+)
+_EDITOR_LINE = re.compile(r"(?:责任编辑|责编|编辑)\s*[:：]\s*([^\s|｜）)\]]{2,20})")
+_PEOPLE_SPLIT = re.compile(r"[\s、,，;；/|]+")
+_PERSON_PREFIX = re.compile(r"^(?:作者|记者|本报记者|通讯员|责任编辑|编辑|责编|文|图|摄影?|撰稿)\s*[:：]?\s*")
+
+
+def clean(text: str | None) -> str:
+    """Collapse all whitespace (including U+3000 and nbsp) to single spaces and strip."""
+    return _WS.sub(" ", text or "").strip()
+
+
+def parse_html(html_text: str) -> lxml_html.HtmlElement:
+    """Parse a page into an lxml tree; raises ParseError for empty or non-HTML input."""
+    if not isinstance(html_text, str):
+        raise ParseError(f"expected decoded HTML text, got {type(html_text).__name__}")
+    if not html_text.strip():
+        raise ParseError("empty document")
+    try:
+        root = lxml_html.document_fromstring(html_text.encode("utf-8"), parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        raise ParseError(f"not parseable as HTML: {exc}") from exc
+    if root is None or (root.find(".//body") is None and len(root) == 0):
+        raise ParseError("document has no elements")
+    return root
+
+
+_PARSER = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True)
+
+
+def select(root: etree._Element, selectors: Sequence[CSSSelector]) -> list[etree._Element]:
+    """Elements matched by the first selector that matches anything."""
+    for selector in selectors:
+        found = selector(root)
+        if found:
+            return list(found)
+    return []
+
+
+def css(*expressions: str) -> tuple[CSSSelector, ...]:
+    """Compile CSS selectors once, at class definition."""
+    return tuple(CSSSelector(expr) for expr in expressions)
+
+
+def text_of(element: etree._Element) -> str:
+    """Visible text of one element (scripts and styles skipped), whitespace collapsed."""
+    return clean(" ".join(_visible_strings(element)))
+
+
+def _visible_strings(element: etree._Element) -> Iterable[str]:
+    for node in element.iter():
+        if not isinstance(node.tag, str):
+            if node.tail and node is not element:
+                yield node.tail
+            continue
+        if node.tag in _DROP_TAGS:
+            if node.tail and node is not element:
+                yield node.tail
+            continue
+        if node.text and not _inside_dropped(node, element):
+            yield node.text
+        if node.tail and node is not element and not _inside_dropped(node.getparent(), element):
+            yield node.tail
+
+
+def _inside_dropped(node: etree._Element | None, stop: etree._Element) -> bool:
+    while node is not None:
+        if isinstance(node.tag, str) and node.tag in _DROP_TAGS:
+            return True
+        if node is stop:
+            return False
+        node = node.getparent()
+    return False
+
+
+def blocks(element: etree._Element, noise: Sequence[CSSSelector] = ()) -> list[str]:
+    """Text blocks (paragraphs) of a container: block elements and <br> break lines; noise removed."""
+    skip: set[etree._Element] = set()
+    for selector in noise:
+        skip.update(selector(element))
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        text = clean("".join(current))
+        if text:
+            lines.append(text)
+        current.clear()
+
+    def walk(node: etree._Element) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if node in skip or tag in _DROP_TAGS or not tag:
+            return
+        is_block = tag in _BLOCK_TAGS
+        if is_block:
+            flush()
+        if tag == "br":
+            flush()
+        if node.text:
+            current.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                current.append(child.tail)
+        if is_block:
+            flush()
+
+    walk(element)
+    flush()
+    return lines
+
+
+def join_body(paragraphs: Iterable[str], drop: Sequence[re.Pattern[str]] = ()) -> str:
+    """Paragraphs stripped, empty and boilerplate ones dropped, duplicates in a row removed, joined by \\n."""
+    out: list[str] = []
+    for raw in paragraphs:
+        text = clean(raw)
+        if not text or any(pattern.search(text) for pattern in drop):
+            continue
+        if out and out[-1] == text:
+            continue
+        out.append(text)
+    return "\n".join(out)
+
+
+def meta(root: etree._Element, *names: str) -> str:
+    """Content of the first non-empty ``<meta name|property|itemprop=...>`` among names (case-insensitive)."""
+    wanted = [name.lower() for name in names]
+    found: dict[str, str] = {}
+    for element in root.iter("meta"):
+        key = (element.get("property") or element.get("name") or element.get("itemprop") or "").lower()
+        if key in wanted and key not in found:
+            content = clean(element.get("content"))
+            if content:
+                found[key] = content
+    for name in wanted:
+        if name in found:
+            return found[name]
+    return ""
+
+
+def document_title(root: etree._Element) -> str:
+    """The ``<title>`` text."""
+    element = root.find(".//title")
+    return clean(element.text_content()) if element is not None else ""
+
+
+def strip_title_suffix(title: str) -> str:
+    """Drop trailing ``_频道_网站`` / ``--人民网`` / ``-新华网`` segments that name a channel or the site."""
+    title = clean(title)
+    removed_site = False
+    while True:
+        parts = _TITLE_SEPARATORS.split(title)
+        if len(parts) < 2:
+            return title
+        last = parts[-1]
+        names_site = len(last) <= 16 and any(word in last.lower() for word in _SITE_WORDS)
+        # once the site name is gone, short segments before it are channel names (_财经_, --时政--)
+        is_channel = removed_site and len(last) <= 6
+        if not (names_site or is_channel):
+            return title
+        removed_site = True
+        title = re.sub(r"\s*(?:--|——|_|-|\||｜)\s*$", "", title[: title.rfind(last)]).strip()
+
+
+def best_title(root: etree._Element, candidates: Iterable[str] = ()) -> str:
+    """Headline: the first candidate, else og:title / an <h1> that <title> starts with / <title> minus suffix."""
+    for candidate in candidates:
+        if clean(candidate):
+            return clean(candidate)
+    page_title = document_title(root)
+    for element in root.iter("h1", "h2"):
+        text = text_of(element)
+        if len(text) >= 4 and page_title.startswith(text):
+            return text
+    og = meta(root, "og:title", "twitter:title")
+    stripped = strip_title_suffix(page_title)
+    if og and (not stripped or stripped.startswith(og) or og.startswith(stripped)):
+        return strip_title_suffix(og) if len(og) > len(stripped) else og
+    return stripped or og
+
+
+def split_people(text: str) -> list[str]:
+    """Names from a byline: prefixes (作者：, 记者, 责任编辑：) and brackets removed, split on 、,;/ and spaces."""
+    text = re.sub(r"[（(\[【][^）)\]】]*[）)\]】]", " ", clean(text))
+    names: list[str] = []
+    for part in _PEOPLE_SPLIT.split(text):
+        name = _PERSON_PREFIX.sub("", part).strip(" :：")
+        if name and not name.isdigit() and name not in names and len(name) <= 20:
+            names.append(name)
+    return names
+
+
+def join_people(names: Iterable[str]) -> str:
+    """Names joined by ``、`` (the ArticleItem author format), duplicates dropped."""
+    out: list[str] = []
+    for name in names:
+        if name and name not in out:
+            out.append(name)
+    return "、".join(out)
+
+
+def source_from_text(text: str) -> str:
+    """The media named after 来源：/稿源： in a byline, else ''."""
+    found = _SOURCE_LINE.search(clean(text))
+    return found.group(1).strip() if found else ""
+
+
+def clean_source(text: str) -> str:
+    """A source value without its 来源： label and trailing separators."""
+    text = re.sub(r"^(?:来源|稿源|来自)\s*[:：]\s*", "", clean(text))
+    return re.split(r"\s+|[|｜]", text, maxsplit=1)[0] if text else ""
+
+
+def authors_from_text(text: str) -> list[str]:
+    """Authors named after 作者：/记者： and editors after 责任编辑： in a byline."""
+    names: list[str] = []
+    text = clean(text)
+    for pattern in (_AUTHOR_LINE, _EDITOR_LINE):
+        for found in pattern.finditer(text):
+            names.extend(split_people(found.group(1)))
+    return names
+
+
+def date_from(root: etree._Element, selectors: Sequence[CSSSelector], now: datetime) -> datetime | None:
+    """First parseable date in the elements of the first matching selector."""
+    for element in select(root, selectors):
+        found = parse_date(text_of(element), now) or parse_date(element.get("content") or "", now)
+        if found is not None:
+            return found
+    return None
+
+
+_DATE_META = (
+    "article:published_time",
+    "og:release_date",
+    "publishdate",
+    "pubdate",
+    "publish_date",
+    "apub:time",
+    "datepublished",
+    "og:article:published_time",
+    "weibo: article:create_at",
+    "article:modified_time",
+)
+
+
+def date_from_meta(root: etree._Element, now: datetime) -> datetime | None:
+    """Publication date from the usual meta tags."""
+    for name in _DATE_META:
+        value = meta(root, name)
+        if value:
+            found = parse_date(value, now)
+            if found is not None:
+                return found
+    for element in root.iter("time"):
+        found = parse_date(element.get("datetime") or text_of(element), now)
+        if found is not None:
+            return found
+    return None
+
+
+_DATE_NEAR = re.compile(
+    r"(?:19|20)\d{2}\s*(?:年|[-/.])\s*\d{1,2}\s*(?:月|[-/.])\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
+)
+
+
+def date_near_title(root: etree._Element, title: str, now: datetime, window: int = 600) -> datetime | None:
+    """The first full date in the page text right after the headline (bylines sit under titles)."""
+    body = root.find(".//body")
+    text = text_of(body if body is not None else root)
+    start = text.find(title) if title else -1
+    region = text[start + len(title) : start + len(title) + window] if start >= 0 else text[:window]
+    for found in _DATE_NEAR.finditer(region):
+        value = find_date(found.group(0), now)
+        if value is not None:
+            return value
+    return None
+
+
+def canonical_url(root: etree._Element, url: str) -> str:
+    """``link[rel=canonical]`` or ``og:url`` made absolute, when it is http(s) on the same site; else url."""
+    candidates = [
+        el.get("href") or "" for el in root.iter("link") if (el.get("rel") or "").lower() == "canonical"
+    ]
+    candidates.append(meta(root, "og:url"))
+    base_host = urlsplit(url).hostname or ""
+    for candidate in candidates:
+        candidate = clean(candidate)
+        if not candidate:
+            continue
+        absolute = urljoin(url, candidate) if url else candidate
+        parts = urlsplit(absolute)
+        if parts.scheme in ("http", "https") and parts.hostname and _same_site(parts.hostname, base_host):
+            return absolute
+    return url
+
+
+def _same_site(host: str, other: str) -> bool:
+    if not other:
+        return True
+    return ".".join(host.split(".")[-2:]) == ".".join(other.split(".")[-2:])
+
+
+def absolute(base: str, href: str | None) -> str:
+    """An absolute http(s) URL for a link, or '' (javascript:, mailto:, #fragments)."""
+    href = clean(href)
+    if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
+        return ""
+    joined = urljoin(base, href) if base else href
+    if joined.startswith("//"):
+        joined = "http:" + joined
+    return joined if joined.startswith(("http://", "https://")) else ""

@@ -1,0 +1,17 @@
+"""求是网 qstheory.cn: text articles and 求是视频 pages (a short description under the player)."""
+
+from __future__ import annotations
+
+from crawlers.pages.article import ArticlePage
+from crawlers.pages.common import css
+
+
+class QstheoryArticle(ArticlePage):
+    site = "qstheory"
+    title_selectors = css("div.inner h1", "h1")
+    byline_selectors = css("div.inner span.appellation", "span.appellation", "div.pubtime")
+    body_selectors = css("div.text", "div.highlight", "div#detail")
+    noise_selectors = (*ArticlePage.noise_selectors, *css("div.fs-text", "div.editor"))
+
+
+ARTICLE_PAGES: tuple[type[ArticlePage], ...] = (QstheoryArticle,)
