@@ -483,6 +483,9 @@ def _collect(obj: Any, path: str, out: list[dict[str, Any]]) -> None:
     if isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
             _collect(getattr(obj, name), f"{path}.{name}", out)
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            _collect(item, f"{path}.{key}", out)
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
             label = getattr(item, "code", None) or str(i)
@@ -500,10 +503,7 @@ def _loc(loc: tuple[Any, ...], data: Any) -> str:
             parts[-1:] = [f"{parts[-1] if parts else ''}[{code or key}]"]
             node = item
             continue
-        if isinstance(node, dict):
-            node = node.get(key)
-        else:
-            node = None
+        node = node.get(key) if isinstance(node, dict) else None
         parts.append(str(key))
     return ".".join(parts) or "(top level)"
 
