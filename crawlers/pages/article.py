@@ -17,10 +17,17 @@ from crawlers.pages.common import ParseError, css
 # Lines that end many Chinese articles and are not part of the story.
 BOILERPLATE = (
     re.compile(r"^[(（\[【]?\s*(?:责任编辑|责编|编辑|作者|来源)\s*[:：].{0,30}[)）\]】]?$"),
-    re.compile(r"^(?:分享到|扫一扫|点击进入专题|返回搜狐|查看更多|打开APP|特别声明|本文来源)"),
+    re.compile(
+        r"^(?:分享到|分享让更多人看到|扫一扫|点击进入专题|返回搜狐|查看更多|打开APP|特别声明|本文来源)"
+    ),
     re.compile(r"^(?:\[|【)\s*(?:纠错|打印|关闭)\s*(?:\]|】)$"),
+    re.compile(r"^(?:图集|精彩视频推荐|原标题[:：]?|\+?关注|举报)$"),
+    re.compile(r"(?:>>|》》)\s*\|?$"),  # "返回腾讯网首页>>", "点击进入…>>", pagers "|<<1234下一页>>|"
     re.compile(r"^\d{1,2}$"),  # page numbers
 )
+# Related-link lists start here; what follows is not the story (once the story has begun).
+STOP_LINES = re.compile(r"^(?:延伸阅读|相关阅读|相关新闻|相关链接|推荐阅读)[:：]?$")
+_STORY_STARTED = 200
 
 
 class ArticlePage:
@@ -39,6 +46,8 @@ class ArticlePage:
     )
     # Only the <p> children count when a body container mixes paragraphs with widgets.
     paragraph_only: ClassVar[bool] = False
+    # Video pages may carry no text at all besides the player.
+    allow_empty_body: ClassVar[bool] = False
     drop_lines: ClassVar[Sequence[re.Pattern[str]]] = BOILERPLATE
 
     @property
@@ -58,9 +67,11 @@ class ArticlePage:
     def parse_tree(self, url: str, root: etree._Element, fetched_at: datetime) -> ArticleItem:
         """Like ``parse`` on an already parsed tree."""
         body = self.body(root)
-        if not body:
+        if not body and not self.allow_empty_body:
             raise ParseError(f"{self.extractor}: no article body found at {url or 'the page'}")
         title = self.title(root)
+        if title:
+            body = "\n".join(line for line in body.split("\n") if line != title)
         byline = self.byline(root)
         return ArticleItem(
             site=self.site,
@@ -97,7 +108,7 @@ class ArticlePage:
         return (
             common.source_from_text(byline)
             or common.clean_source(common.meta(root, "source", "og:site_name"))
-            or common.source_from_text(common.text_of(root.find(".//body") or root)[:3000])
+            or common.source_from_text(common.text_of(_body_or_root(root))[:3000])
         )
 
     def author(self, root: etree._Element, byline: str) -> str:
@@ -124,4 +135,16 @@ class ArticlePage:
         return lines
 
     def body(self, root: etree._Element) -> str:
-        return common.join_body(self.paragraphs(root), self.drop_lines)
+        lines: list[str] = []
+        told = 0
+        for line in self.paragraphs(root):
+            if told >= _STORY_STARTED and STOP_LINES.match(common.clean(line)):
+                break
+            lines.append(line)
+            told += len(line)
+        return common.join_body(lines, self.drop_lines)
+
+
+def _body_or_root(root: etree._Element) -> etree._Element:
+    body = root.find(".//body")
+    return body if body is not None else root

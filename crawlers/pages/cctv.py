@@ -23,8 +23,12 @@ class CctvVideoPage(ArticlePage):
     version = "video"
     title_selectors = css("div.cnt_nav h3", "div.tit h3")
     byline_selectors = css("div.cnt_nav p.info", "p.info")
-    body_selectors = css("div.cnt_nav p.text", "div.cnt_nav")
-    noise_selectors = (*ArticlePage.noise_selectors, *css("p.info", "h3"))
+    body_selectors = css("div.video_brief", "div.cnt_nav p.text", "div.cnt_nav p.brief")
+    allow_empty_body = True
+
+    @classmethod
+    def matches(cls, root):  # type: ignore[no-untyped-def]
+        return bool(css("div.cnt_nav h3")[0](root))
 
 
 ARTICLE_PAGES: tuple[type[ArticlePage], ...] = (CctvArticle, CctvVideoPage)

@@ -45,9 +45,14 @@ _SOURCE_LINE = re.compile(r"(?:来源|来自|稿源|出处)\s*[:：]\s*([^\s|｜
 _AUTHOR_LINE = re.compile(
     r"(?:作者|记者|文|撰稿|本报记者|通讯员)\s*[:：]\s*([^|｜\n]{2,40}?)(?=\s*(?:来源|责任编辑|编辑|发布|时间|$|\||｜|\d{4}))"
 )
-_EDITOR_LINE = re.compile(r"(?:责任编辑|责编|编辑)\s*[:：]\s*([^\s|｜）)\]]{2,20})")
+_EDITOR_LINE = re.compile(r"(?:责任编辑|责编|编辑)\s*[:：]\s*([^\s|｜）)\]】]{2,20})")
 _PEOPLE_SPLIT = re.compile(r"[\s、,，;；/|]+")
 _PERSON_PREFIX = re.compile(r"^(?:作者|记者|本报记者|通讯员|责任编辑|编辑|责编|文|图|摄影?|撰稿)\s*[:：]?\s*")
+# "经济日报·中国经济网记者 林火灿", "本报记者 王乐文": everything up to 记者 names the paper, not a person.
+_REPORTER_OF = re.compile(r"^[^\s、,，]{0,20}?记者\s*")
+# Placeholder accounts some CMSs print as the author.
+NOT_NAMES = frozenset(("系统管理员", "管理员", "admin", "administrator", "网易", "佚名", "未知"))
+_DATE_LIKE = re.compile(r"^\d{2,4}[-/年.]\d")
 
 
 def clean(text: str | None) -> str:
@@ -228,10 +233,26 @@ def best_title(root: etree._Element, candidates: Iterable[str] = ()) -> str:
 def split_people(text: str) -> list[str]:
     """Names from a byline: prefixes (作者：, 记者, 责任编辑：) and brackets removed, split on 、,;/ and spaces."""
     text = re.sub(r"[（(\[【][^）)\]】]*[）)\]】]", " ", clean(text))
+    text = _REPORTER_OF.sub("", _PERSON_PREFIX.sub("", text))
+    parts = [part for part in _PEOPLE_SPLIT.split(text) if part]
+    # "方 敏": two-character names are often typeset with a space in the middle
+    merged: list[str] = []
+    for part in parts:
+        if len(part) == 1 and merged and len(merged[-1]) == 1:
+            merged[-1] += part
+        else:
+            merged.append(part)
     names: list[str] = []
-    for part in _PEOPLE_SPLIT.split(text):
-        name = _PERSON_PREFIX.sub("", part).strip(" :：")
-        if name and not name.isdigit() and name not in names and len(name) <= 20:
+    for part in merged:
+        # 163 appends the editor's staff id: 杜硕_NB12556
+        name = re.sub(r"_[A-Za-z]{1,4}\d+$", "", _PERSON_PREFIX.sub("", part)).strip(" :：")
+        if (
+            name
+            and not name.isdigit()
+            and name not in names
+            and len(name) <= 20
+            and name.lower() not in NOT_NAMES
+        ):
             names.append(name)
     return names
 
@@ -254,7 +275,8 @@ def source_from_text(text: str) -> str:
 def clean_source(text: str) -> str:
     """A source value without its 来源： label and trailing separators."""
     text = re.sub(r"^(?:来源|稿源|来自)\s*[:：]\s*", "", clean(text))
-    return re.split(r"\s+|[|｜]", text, maxsplit=1)[0] if text else ""
+    value = re.split(r"\s+|[|｜]", text, maxsplit=1)[0] if text else ""
+    return "" if _DATE_LIKE.match(value) else value
 
 
 def authors_from_text(text: str) -> list[str]:

@@ -15,6 +15,9 @@ _NOISE = css(
     "div.post_top",
     "div.js_qrcode_wrap",
     "div.post_next",
+    "div.post_function",
+    "div.post_tie_top",
+    "div.ep-share-tip",
 )
 
 
@@ -87,8 +90,8 @@ class NeteaseDyArticle(ArticlePage):
 
 
 ARTICLE_PAGES: tuple[type[ArticlePage], ...] = (
-    NeteaseArticleV2,
     NeteaseArticle,
+    NeteaseArticleV2,
     NeteaseColumnArticle,
     NeteaseDyArticle,
 )

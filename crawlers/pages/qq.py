@@ -26,10 +26,18 @@ class QqArticleV2(ArticlePage):
     title_selectors = css("div.content-article ~ h1", "div.LEFT h1", "div.article-title h1", "h1:not(.title)")
     date_selectors = css("p.media-meta span", "span.article-time")
     source_selectors = css("div.media-info p.media-name", "a.author")
-    body_selectors = css(
-        "div.content-article",
+    body_selectors = css("div#ArticleContent", "div.content-article")
+    noise_selectors = (
+        *ArticlePage.noise_selectors,
+        *css(
+            "div.article-status",
+            "div.statement",
+            "div#ArticleAuthor",
+            "div#Status",
+            "div#ArticleBottom",
+            "h1",
+        ),
     )
-    noise_selectors = (*ArticlePage.noise_selectors, *css("div.article-status", "div.statement"))
 
 
 ARTICLE_PAGES: tuple[type[ArticlePage], ...] = (QqArticleV2, QqArticle)

@@ -14,4 +14,21 @@ class QstheoryArticle(ArticlePage):
     noise_selectors = (*ArticlePage.noise_selectors, *css("div.fs-text", "div.editor"))
 
 
-ARTICLE_PAGES: tuple[type[ArticlePage], ...] = (QstheoryArticle,)
+class QstheoryVideoPage(ArticlePage):
+    """求是视频 pages: the abstract under the player is the body (some have none)."""
+
+    site = "qstheory"
+    version = "video"
+    title_selectors = css(
+        "section.sp_sl h1",
+    )
+    body_selectors = css("section.sp_sl div.abs", "section.sp_sl div.shipin")
+    noise_selectors = (*ArticlePage.noise_selectors, *css("div#videoArea", "div.bdsharebuttonbox"))
+    allow_empty_body = True
+
+    @classmethod
+    def matches(cls, root):  # type: ignore[no-untyped-def]
+        return bool(css("section.sp_sl h1")[0](root))
+
+
+ARTICLE_PAGES: tuple[type[ArticlePage], ...] = (QstheoryArticle, QstheoryVideoPage)

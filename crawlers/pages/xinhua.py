@@ -29,7 +29,7 @@ class XinhuaArticleV2(ArticlePage):
     version = "V2"
     title_selectors = css("div.head-line h1 span.title", "div.head-line h1", "h1 span.title", "h1#title")
     date_selectors = css("div.header-time", "div.info span.time", "span.time")
-    source_selectors = css("div.header div.source", "div.info div.source")
+    byline_selectors = css("div.header div.source", "div.info div.source")
     author_selectors = css(
         "div#articleEdit span.editor",
     )
