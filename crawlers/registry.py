@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+from datetime import date
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from config.paths import config_file
 
@@ -21,6 +23,10 @@ class RankingSource(BaseModel):
     format: str = "html"  # html | json | jsonp
     parser: str | None = None  # page-object name; default chosen from the URL
     period: str | None = None
+
+    def url_for(self, day: date) -> str:
+        """The URL with `{date}` filled in (YYYYMMDD): hot lists keyed by day are read for the crawl day."""
+        return self.url.replace("{date}", day.strftime("%Y%m%d"))
 
 
 class SiteEntry(BaseModel):
@@ -36,9 +42,31 @@ class SiteEntry(BaseModel):
     lists: list[str] = Field(default_factory=list)  # channel/list pages that link to articles
     article_patterns: list[str] = Field(default_factory=list)  # regexes an article URL matches
 
+    @field_validator("article_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"article pattern {pattern!r}: {exc}") from exc
+        return value
+
+    @cached_property
+    def _article_res(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.article_patterns)
+
     def owns(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def is_article_url(self, url: str) -> bool:
+        """Whether `url` looks like one of this site's article pages (by the registry's URL patterns)."""
+        return self.owns(url) and any(p.search(url) for p in self._article_res)
+
+    def discovery_urls(self) -> list[str]:
+        """Pages the article spider reads for links: RSS feeds, sitemaps and list pages."""
+        return [*self.feeds, *self.sitemaps, *self.lists]
 
 
 class RegistryError(ValueError):
@@ -71,6 +99,12 @@ def registry() -> tuple[SiteEntry, ...]:
 def site_for_url(url: str) -> SiteEntry | None:
     """The registry entry whose domains contain the URL's host."""
     return next((s for s in registry() if s.owns(url)), None)
+
+
+def is_article_url(url: str) -> bool:
+    """Whether `url` is an article page of a registry site."""
+    site = site_for_url(url)
+    return site is not None and site.is_article_url(url)
 
 
 def get_site(key: str) -> SiteEntry:
