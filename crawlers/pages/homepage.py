@@ -17,7 +17,7 @@ from lxml.cssselect import CSSSelector
 
 from crawlers.items import HeadlineItem, HomepageItem
 from crawlers.pages import common
-from crawlers.pages.common import ParseError
+from crawlers.pages.common import ParseError, css
 
 LEAD = "头条"
 TOP = "要闻"
@@ -31,7 +31,7 @@ _TOP_WORDS = re.compile(
 )
 _CHROME_WORDS = re.compile(
     r"(?:^|[-_\s])(?:nav|navbar|navigation|menu|footer|foot|copyright|login|search|friend-?links?|links|"
-    r"top-?bar|topnav|sitemap|breadcrumb|channel-?nav)(?:$|[-_\s\d])",
+    r"top-?bar|topnav|sitemap|breadcrumb|channel-?nav|advert|ad|ads|gg)(?:$|[-_\s\d])",
     re.I,
 )
 _HEADING_CLASS = re.compile(
@@ -39,6 +39,10 @@ _HEADING_CLASS = re.compile(
 )
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5"))
 _MAX_HEADING_CHARS = 10
+# A short "heading" that links to a dated/numbered page is a headline, not a section title.
+_ARTICLE_LINK = re.compile(r"/20\d\d[-/]?\d{2}|\d{6,}|/a/|/article/|content_")
+_MAX_LEAD_LINKS = 8
+_MAX_TOP_LINKS = 40
 
 
 def _attrs(element: etree._Element) -> str:
@@ -67,16 +71,24 @@ class HomepagePage:
         return HomepageItem(site=self.site_key, url=url, captured_at=fetched_at, headlines=headlines)
 
     def _marked(
-        self, root: etree._Element, selectors: Sequence[CSSSelector], words: re.Pattern[str]
-    ) -> set[int]:
+        self, root: etree._Element, selectors: Sequence[CSSSelector], words: re.Pattern[str], max_links: int
+    ) -> set[etree._Element]:
+        # element objects, not id(): lxml proxies are recreated and their ids reused
         if selectors:
-            return {id(el) for selector in selectors for el in selector(root)}
-        return {id(el) for el in root.iter() if isinstance(el.tag, str) and words.search(_attrs(el))}
+            return {el for selector in selectors for el in selector(root)}
+        # By class/id words only small containers count: a page wrapper named "top-news-wrap" is not a block.
+        return {
+            el
+            for el in root.iter()
+            if isinstance(el.tag, str)
+            and words.search(_attrs(el))
+            and 0 < sum(1 for _ in el.iter("a")) <= max_links
+        }
 
     def headlines(self, root: etree._Element, url: str) -> list[HeadlineItem]:
-        lead = self._marked(root, self.lead_selectors, _LEAD_WORDS)
-        top = self._marked(root, self.top_selectors, _TOP_WORDS)
-        excluded = {id(el) for selector in self.exclude_selectors for el in selector(root)}
+        lead = self._marked(root, self.lead_selectors, _LEAD_WORDS, _MAX_LEAD_LINKS)
+        top = self._marked(root, self.top_selectors, _TOP_WORDS, _MAX_TOP_LINKS)
+        excluded = {el for selector in self.exclude_selectors for el in selector(root)}
         body = root.find(".//body")
         start = body if body is not None else root
         out: list[HeadlineItem] = []
@@ -88,16 +100,20 @@ class HomepagePage:
             tag = node.tag if isinstance(node.tag, str) else ""
             if not tag or tag in ("script", "style", "noscript", "template"):
                 return
-            if id(node) in excluded or tag in ("nav", "footer") or _CHROME_WORDS.search(_attrs(node)):
+            if node in excluded or tag in ("nav", "footer") or _CHROME_WORDS.search(_attrs(node)):
                 return
-            if id(node) in lead:
+            if node in lead:
                 block = LEAD
-            elif id(node) in top and block != LEAD:
+            elif node in top and block != LEAD:
                 block = TOP
             if tag != "a" and (tag in _HEADING_TAGS or _HEADING_CLASS.search(_attrs(node))):
-                heading = common.text_of(node)
-                if 2 <= len(heading) <= _MAX_HEADING_CHARS and not node.findall(".//li"):
-                    section = heading
+                heading = common.text_of(node).rstrip(":：").strip()
+                if (
+                    2 <= len(heading) <= _MAX_HEADING_CHARS
+                    and not node.findall(".//li")
+                    and not any(_ARTICLE_LINK.search(a.get("href") or "") for a in node.iter("a"))
+                ):
+                    section = TOP if TOP in heading else LEAD if LEAD in heading else heading
             if tag == "a":
                 self._add(node, block or section, url, out, seen)
                 return
@@ -122,18 +138,149 @@ class HomepagePage:
 
 class PeopleHomepage(HomepagePage):
     site = "people"
+    lead_selectors = css(
+        "div#rmw_topline",
+    )
+    top_selectors = css("div#rmw_focus", "section.cont_a div.news_box")
 
 
 class XinhuaHomepage(HomepagePage):
     site = "xinhua"
+    lead_selectors = css("div#headArea", "div#headLine div.part1")
+    top_selectors = css("div#hpart2", "div#headLine div.part2")
+    exclude_selectors = css("div#topAdv", "div.textAd")
+
+
+class ChinaComCnHomepage(HomepagePage):
+    site = "chinacomcn"
+    lead_selectors = css(
+        "div.topNews div.topTxt",
+    )
+    top_selectors = css(
+        "div.leftNews",
+    )
+
+
+class CctvHomepage(HomepagePage):
+    site = "cctv"
+    lead_selectors = css("div#SUBD1514723706001551 div.top", "div.headline", "div.toutiao")
+    top_selectors = css("div#SUBD1453455176624967 div.pics_show", "div.yaowen")
+    exclude_selectors = css(
+        "div.subNav",
+    )
+
+
+class QstheoryHomepage(HomepagePage):
+    site = "qstheory"
+    lead_selectors = css(
+        "div.headtitle",
+    )
+    top_selectors = css(
+        "div.owl-carousel",
+    )
+
+
+class ChinaDailyHomepage(HomepagePage):
+    site = "chinadaily"
+    lead_selectors = css(
+        "div.toutiao div.tou-left",
+    )
+    top_selectors = css(
+        "div.left-datu",
+    )
+
+
+class CnrHomepage(HomepagePage):
+    site = "cnr"
+    lead_selectors = css(
+        "div.main-box div.row1",
+    )
+    top_selectors = css(
+        "div.row2-left div.focus",
+    )
+
+
+class CriHomepage(HomepagePage):
+    site = "cri"
+    lead_selectors = css(
+        "div.headline",
+    )
+    top_selectors = css(
+        "div.con-left div.top-list",
+    )
+
+
+class YouthHomepage(HomepagePage):
+    site = "cyol_youth"
+    lead_selectors = css(
+        "div.youth-hotline div.youth_tt",
+    )
+    top_selectors = css(
+        "div.youth-hotline",
+    )
+
+
+class GmwHomepage(HomepagePage):
+    site = "gmw"
+    lead_selectors = css(
+        "div#headline",
+    )
+    top_selectors = css(
+        "div#focusArea",
+    )
+    exclude_selectors = css(
+        "div.market_box",
+    )
+
+
+class CeHomepage(HomepagePage):
+    site = "ce"
+    lead_selectors = css("div.toutiao", "div#toutiao", "div.headline")
+    top_selectors = css(
+        "div#rolling",
+    )
+    exclude_selectors = css(
+        "div.advert",
+    )
+
+
+class NeteaseHomepage(HomepagePage):
+    site = "163"
+    lead_selectors = css(".top_news_title", "div.mod_top_news2 h2")
+    top_selectors = css("ul.top_news_ul", "div.mod_top_news2")
+    exclude_selectors = css("div.scroll_bd", "div.ns_area.index_top_ad")
+
+
+class QqHomepage(HomepagePage):
+    site = "qq"
+    lead_selectors = css(
+        "div#main-news li.news-top",
+    )
+    top_selectors = css(
+        "div#main-news div.tab-news",
+    )
 
 
 _HOMEPAGES: dict[str, type[HomepagePage]] = {
-    "people": PeopleHomepage,
-    "xinhua": XinhuaHomepage,
+    page.site: page
+    for page in (
+        PeopleHomepage,
+        XinhuaHomepage,
+        ChinaComCnHomepage,
+        CctvHomepage,
+        QstheoryHomepage,
+        ChinaDailyHomepage,
+        CnrHomepage,
+        CriHomepage,
+        YouthHomepage,
+        GmwHomepage,
+        CeHomepage,
+        NeteaseHomepage,
+        QqHomepage,
+    )
 }
 
 
 def homepage_page_for(site_key: str) -> HomepagePage:
-    """The homepage page object of a site key (generic rules for sites without their own)."""
+    """The homepage page object of a site key (generic rules for sites without their own, e.g. sina, sohu)."""
     return _HOMEPAGES.get(site_key, HomepagePage)(site_key)
