@@ -1,0 +1,90 @@
+"""Labels and number formats shared by every output format, so HTML, PDF, DOCX and XLSX say the same thing."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from config.settings import TZ
+
+DOMAIN_LABELS: dict[str, str] = {
+    "government": "政务诚信",
+    "business": "商务诚信",
+    "society": "社会诚信",
+    "judiciary": "司法公信",
+}
+ROLE_LABELS: dict[str, str] = {
+    "score": "得分",
+    "basic": "基础",
+    "deduction": "扣分",
+    "offset": "抵扣",
+    "bonus": "加分",
+}
+SOURCE_LABELS: dict[str, str] = {"manual": "人工录入", "portal": "门户数据", "crawled": "网络监测"}
+NO_DATA = "暂无数据"
+
+# Characters XML 1.0 (DOCX, XLSX) cannot hold; crawled titles sometimes carry them (form feeds, stray NULs).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def domain_label(code: str | None) -> str:
+    if not code:
+        return "未分类"
+    return DOMAIN_LABELS.get(code, code)
+
+
+def index_value(x: float | None) -> str:
+    """Index values always carry two decimals: ranks turn on the second decimal."""
+    return NO_DATA if x is None else f"{x:.2f}"
+
+
+def points(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}"
+
+
+def signed(x: float | None) -> str:
+    """+0.35 / −0.12 / 0.00 (a real minus sign reads better in print)."""
+    if x is None:
+        return "—"
+    if round(x, 2) == 0:
+        return "0.00"
+    return f"+{x:.2f}" if x > 0 else f"−{abs(x):.2f}"
+
+
+def rank_text(rank: int | None, of: int | None) -> str:
+    if rank is None:
+        return NO_DATA
+    return f"第{rank}位" + (f"（共{of}个）" if of else "")
+
+
+def rank_move(change: int | None) -> str:
+    """Positive change = moved up."""
+    if change is None:
+        return "—"
+    if change == 0:
+        return "持平"
+    return f"上升{change}位" if change > 0 else f"下降{-change}位"
+
+
+def percent(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def month_title(month: str) -> str:
+    year, mon = month.split("-")
+    return f"{year}年{int(mon)}月"
+
+
+def when(dt: datetime | None) -> str:
+    return "—" if dt is None else dt.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def hours(h: float | None) -> str:
+    if h is None:
+        return "—"
+    return f"{h:.0f}小时" if h < 72 else f"{h / 24:.1f}天"
+
+
+def xml_safe(text: str | None) -> str:
+    """Text as DOCX/XLSX can store it: illegal control characters dropped, nothing else changed."""
+    return "" if text is None else _XML_ILLEGAL.sub("", text)
