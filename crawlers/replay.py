@@ -149,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
             return f"https://{self._tunnel_host}{self.path}"
         return f"http://{self.headers.get('Host', '')}{self.path}"
 
-    def do_CONNECT(self) -> None:  # noqa: N802 - http.server's naming
+    def do_CONNECT(self) -> None:
         host, _, port = self.path.partition(":")
         self.send_response(200, "Connection established")
         self.end_headers()
@@ -169,13 +169,13 @@ class _Handler(BaseHTTPRequestHandler):
         # http.server's loop goes on reading requests, now from inside the tunnel.
         self.close_connection = False
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._serve(head=False)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._serve(head=True)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
