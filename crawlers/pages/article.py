@@ -93,12 +93,18 @@ class ArticlePage:
         return " ".join(common.text_of(el) for el in common.select(root, self.byline_selectors))
 
     def published_at(self, root: etree._Element, title: str, byline: str, now: datetime) -> datetime | None:
-        return (
-            common.date_from(root, self.date_selectors, now)
-            or (common.parse_date(byline, now) if byline else None)
-            or common.date_from_meta(root, now)
-            or common.date_near_title(root, title, now)
+        found = common.date_from(root, self.date_selectors, now) or (
+            common.parse_date(byline, now) if byline else None
         )
+        if found is not None:
+            return found
+        found = common.date_from_meta(root, now)
+        if found is None or (found.hour, found.minute, found.second) == (0, 0, 0):
+            # meta publishdate often carries the day only; the byline under the title has the time
+            near = common.date_near_title(root, title, now)
+            if near is not None and (found is None or near.date() == found.date()):
+                return near
+        return found
 
     def source(self, root: etree._Element, byline: str) -> str:
         for element in common.select(root, self.source_selectors):

@@ -158,19 +158,16 @@ class NeteaseHotFlow:
         return RankingItem(self.site, "网易热榜", "", url, fetched_at, entries)
 
 
-_TAB_PERIODS = ("1h", "24h", "week", "month")
-
-
 class NeteaseRankPage:
     """163 HTML rank pages (``news.163.com/special/0001386F/rank_*.html``, GBK, and the rendered
-    ``news.163.com/rank/``): one RankingItem per ``div.tabContents`` table; ``parse`` returns the first
-    (the 1-hour click list), ``parse_all`` every list."""
+    ``news.163.com/rank/``): every ``div.tabBox`` holds one board (点击榜/跟贴榜) with a ``div.tabContents``
+    table per period; the ``div.titleBar`` before it names the channel. ``parse`` returns the first list,
+    ``parse_all`` every list."""
 
     site: ClassVar[str] = "163"
-    _areas = css("div.area-half", "div.area")
+    _board_name = css("div.title-tab h2", "h2")
+    _tab_names = css("div.title-tab li", "ul.tabNav li")
     _tabs = css("div.tabContents")
-    _area_title = css("div.titleBar h2", "h2")
-    _tab_names = css("div.tabBar span", "ul.tabBar li", "div.tab span")
 
     def parse(self, url: str, text: str, fetched_at: datetime) -> RankingItem:
         return self.parse_all(url, text, fetched_at)[0]
@@ -178,22 +175,25 @@ class NeteaseRankPage:
     def parse_all(self, url: str, text: str, fetched_at: datetime) -> list[RankingItem]:
         root = common.parse_html(text)
         lists: list[RankingItem] = []
-        areas = common.select(root, self._areas) or [root]
-        for area in areas:
-            tabs = self._tabs[0](area)
-            if not tabs:
+        channel = ""
+        boxes = root.xpath(
+            "//div[contains(concat(' ', normalize-space(@class), ' '), ' titleBar ')]"
+            " | //div[contains(concat(' ', normalize-space(@class), ' '), ' tabBox ')]"
+        )
+        for box in boxes:
+            if "titleBar" in (box.get("class") or "").split():
+                heading = box.find(".//h2")
+                channel = common.text_of(heading if heading is not None else box)
                 continue
-            heading = next((common.text_of(el) for el in common.select(area, self._area_title)), "")
-            names = [common.text_of(el) for el in common.select(area, self._tab_names)]
-            for index, tab in enumerate(tabs):
+            board = next((common.text_of(el) for el in common.select(box, self._board_name)), "")
+            names = [common.text_of(el) for el in common.select(box, self._tab_names)]
+            for index, tab in enumerate(self._tabs[0](box)):
                 entries = self._entries(tab, url)
                 if not entries:
                     continue
                 tab_name = names[index] if index < len(names) else ""
-                list_name = " ".join(part for part in (heading, tab_name) if part)
-                lists.append(
-                    RankingItem(self.site, list_name, _period(tab_name, index), url, fetched_at, entries)
-                )
+                list_name = " ".join(part for part in (channel, board) if part) or "网易排行榜"
+                lists.append(RankingItem(self.site, list_name, _period(tab_name), url, fetched_at, entries))
         if not lists:
             raise ParseError("163 rank page: no div.tabContents list with entries")
         return lists
@@ -215,19 +215,18 @@ class NeteaseRankPage:
         return entries
 
 
-def _period(tab_name: str, index: int) -> str:
-    for word, period in (
-        ("1小时", "1h"),
-        ("小时", "1h"),
-        ("24", "24h"),
-        ("今日", "24h"),
-        ("日", "24h"),
-        ("周", "week"),
-        ("月", "month"),
-    ):
-        if word in tab_name:
-            return period
-    return _TAB_PERIODS[index % len(_TAB_PERIODS)] if tab_name == "" else ""
+_PERIOD_WORDS = (
+    ("1小时", "1h"),
+    ("24小时", "24h"),
+    ("今日", "24h"),
+    ("本周", "week"),
+    ("7天", "week"),
+    ("本月", "month"),
+)
+
+
+def _period(tab_name: str) -> str:
+    return next((period for word, period in _PERIOD_WORDS if word in tab_name), "")
 
 
 def ranking_parser_for(url: str) -> RankingParser:
