@@ -73,41 +73,43 @@ def score_leaf(model: IndexModel, leaf: Indicator, inputs: CityMonthInputs) -> I
     values = _input_values(model, leaf, inputs)
     by_code = {v.code: v.value for v in values}
     missing = tuple(v.code for v in values if v.value is None)
-    common = {
-        "code": leaf.code,
-        "name": leaf.name,
-        "source": leaf.source.value if leaf.source else None,
-        "inputs": values,
-        "missing": missing,
-        "departments": tuple(leaf.departments),
-    }
+    shell = IndicatorScore(
+        code=leaf.code,
+        name=leaf.name,
+        source=leaf.source.value if leaf.source else None,
+        points=0.0,
+        max_points=0.0,
+        inputs=values,
+        missing=missing,
+        departments=tuple(leaf.departments),
+    )
     if leaf.pass_if:
         condition = " and ".join(c.text() for c in leaf.pass_if)
-        failed = any(by_code[c.input] is not None and not c.holds(by_code[c.input]) for c in leaf.pass_if)  # type: ignore[arg-type]
+        failed = False
+        for c in leaf.pass_if:
+            x = by_code[c.input]
+            failed = failed or (x is not None and not c.holds(x))
         passed: bool | None = False if failed else (None if missing else True)
-        return IndicatorScore(points=0.0, max_points=0.0, passed=passed, condition=condition, **common)  # type: ignore[arg-type]
+        return replace(shell, passed=passed, condition=condition)
 
     max_points = model.leaf_points(leaf)
     scale = model.scale(leaf)
     if missing:
         # Points for a missing input: the model's stated share of a normalised leaf; a points formula earns none
         # (seed 002 scores only what the city can show).
-        share = model.missing_score.value if scale is not None else 0.0
-        return IndicatorScore(
-            points=max_points * share, max_points=max_points, share=share if scale else None, **common
-        )  # type: ignore[arg-type]
+        if scale is None:
+            return replace(shell, max_points=max_points)
+        share = model.missing_score.value
+        return replace(shell, points=max_points * share, max_points=max_points, share=share)
+    present = {code: v for code, v in by_code.items() if v is not None}
     if leaf.formula:
-        args = {param: by_code[code] for param, code in leaf.args.items()}
-        value = float(FORMULAS[leaf.formula](**args))
+        value = float(FORMULAS[leaf.formula](**{param: present[code] for param, code in leaf.args.items()}))
     else:
-        value = float(values[0].value)  # type: ignore[arg-type]
+        value = present[values[0].code]
     if scale is None:
-        points = max(0.0, min(value, max_points))
-        return IndicatorScore(points=points, max_points=max_points, value=value, **common)  # type: ignore[arg-type]
+        return replace(shell, points=max(0.0, min(value, max_points)), max_points=max_points, value=value)
     share = scale.apply(value)
-    return IndicatorScore(
-        points=max_points * share, max_points=max_points, value=value, share=share, **common
-    )  # type: ignore[arg-type]
+    return replace(shell, points=max_points * share, max_points=max_points, value=value, share=share)
 
 
 def score_indicator(model: IndexModel, ind: Indicator, inputs: CityMonthInputs) -> IndicatorScore:

@@ -72,7 +72,9 @@ def test_events_outside_the_window_do_not_count():
 def test_deductions_are_capped_and_trust_bonus_capped():
     many = tuple(MajorEvent(f"e{i}", "x", MONTH, homepage_count=15) for i in range(10))
     trust = tuple(TrustEvent(f"t{i}", "y", MONTH) for i in range(10))
-    r = score_city(JS, CityMonthInputs("320281", MONTH, metrics=_crawled(), major_events=many, trust_events=trust))
+    r = score_city(
+        JS, CityMonthInputs("320281", MONTH, metrics=_crawled(), major_events=many, trust_events=trust)
+    )
     assert sum(e.deduction for e in r.events) == pytest.approx(8.0)
     assert sum(t.bonus for t in r.trust_events) == pytest.approx(1.0)
 
@@ -82,7 +84,10 @@ def test_drilldown_reaches_evidence():
 
     ev = (Evidence("article", "17", "某地诚信典型", "http://example.cn/17", MONTH),)
     r = score_city(
-        JS, CityMonthInputs("320281", MONTH, metrics=_crawled(**{"articles.trust": 1}), evidence={"articles.trust": ev})
+        JS,
+        CityMonthInputs(
+            "320281", MONTH, metrics=_crawled(**{"articles.trust": 1}), evidence={"articles.trust": ev}
+        ),
     )
     a1 = r.details_json()["indicators"]["A1"][0]
     trust_input = next(i for i in a1["inputs"] if i["metric"] == "articles.trust")
@@ -92,7 +97,13 @@ def test_drilldown_reaches_evidence():
 def test_demo_city_veto_and_points():
     manual = {f"B{n}": 100.0 for n in range(1, 9)} | {"B2": 0.0, "B6": 85, "B7": 31, "B8": 50}
     manual |= {"B9.1": 92, "B9.2": 100, "B9.3": 100, "B9.4": 100, "B10.1": 100, "B10.2": 1, "B10.3": 37}
-    manual |= {"G11.domains": 44, "G15.cases": 45, "G15.subjects": 100, "G17.evaluated": 1, "G17.coverage": 73}
+    manual |= {
+        "G11.domains": 44,
+        "G15.cases": 45,
+        "G15.subjects": 100,
+        "G17.evaluated": 1,
+        "G17.coverage": 73,
+    }
     ok = score_city(DEMO, CityMonthInputs("330800", MONTH, manual=manual))
     assert not ok.vetoed and ok.aspects_json()["B"]["passed"] is True
     assert ok.total == round2(1.0 + 2.25 + 2.5)
@@ -232,7 +243,9 @@ def test_tie_rule_on_the_second_decimal():
 
 
 def test_score_month_ranks_peers():
-    good = CityMonthInputs("320500", MONTH, metrics=_crawled(**{"articles.trust": 50, "articles.institution": 30}))
+    good = CityMonthInputs(
+        "320500", MONTH, metrics=_crawled(**{"articles.trust": 50, "articles.institution": 30})
+    )
     bad = CityMonthInputs("320281", MONTH, metrics=_crawled(), major_events=(MajorEvent("e", "x", MONTH),))
     out = score_month(JS, [bad, good])
     assert [(r.division_code, r.rank) for r in out] == [("320500", 1), ("320281", 2)]

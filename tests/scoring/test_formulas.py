@@ -70,7 +70,11 @@ ROWS = [
     # item 19: 2 for the civil-servant archive; 0.1/0.1/0.2/0.2 per domain; judiciary 3 + 1 + 2
     (f.demo_item19_civil_servants, {"archive": 1}, 2.0),
     (f.demo_item19_civil_servants, {"archive": 0}, 0.0),
-    (f.demo_item19_domains, {"records": 20, "published": 18, "lists": 10, "graded": 5}, 2.0 + 1.8 + 2.0 + 1.0),
+    (
+        f.demo_item19_domains,
+        {"records": 20, "published": 18, "lists": 10, "graded": 5},
+        2.0 + 1.8 + 2.0 + 1.0,
+    ),
     (f.demo_item19_domains, {"records": 1, "published": 0, "lists": 0, "graded": 0}, 0.1),
     (f.demo_item19_judiciary, {"archives_graded": 1, "publicity": 1, "lists": 1}, 6.0),
     (f.demo_item19_judiciary, {"archives_graded": 0, "publicity": 1, "lists": 1}, 3.0),

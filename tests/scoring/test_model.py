@@ -52,7 +52,13 @@ def test_demo_city_has_10_basic_and_the_guided_items():
     assert [i.code for i in basic.indicators] == [f"B{n}" for n in range(1, 11)]
     assert [i.code for i in guided.indicators] == [f"G{n}" for n in range(11, 21)]
     caps = {leaf.code: leaf.points.value for leaf in guided.leaves() if leaf.points}
-    assert caps["G11"] == 1 and caps["G14.1"] == 2 and caps["G14.2"] == 2 and caps["G15"] == 3 and caps["G17"] == 4
+    assert (
+        caps["G11"] == 1
+        and caps["G14.1"] == 2
+        and caps["G14.2"] == 2
+        and caps["G15"] == 3
+        and caps["G17"] == 4
+    )
 
 
 def _write(tmp_path: Path, data: dict, name: str = "jiangsu2016") -> Path:
@@ -81,17 +87,32 @@ def jiangsu_data() -> dict:
             "aspects[A1].indicators[A1.2].inputs.0.metric: Value error, unknown metric 'articles.gossip'",
         ),
         # an unknown formula
-        (lambda d: d["aspects"][0]["indicators"][0].__setitem__("formula", "magic"), "unknown formula 'magic'"),
+        (
+            lambda d: d["aspects"][0]["indicators"][0].__setitem__("formula", "magic"),
+            "unknown formula 'magic'",
+        ),
         # formula arguments that do not match
-        (lambda d: d["aspects"][0]["indicators"][0]["args"].pop("other"), "formula share takes ['part', 'other']"),
+        (
+            lambda d: d["aspects"][0]["indicators"][0]["args"].pop("other"),
+            "formula share takes ['part', 'other']",
+        ),
         # feedback that could turn a deduction into a gain
-        (lambda d: d["events"]["feedback_offset"]["fraction"].__setitem__("value", 1.5), "fraction must lie in [0, 1]"),
+        (
+            lambda d: d["events"]["feedback_offset"]["fraction"].__setitem__("value", 1.5),
+            "fraction must lie in [0, 1]",
+        ),
         # a typo in a key
-        (lambda d: d["aspects"][1].__setitem__("wieght", 0.2), "aspects[A2].wieght: Extra inputs are not permitted"),
+        (
+            lambda d: d["aspects"][1].__setitem__("wieght", 0.2),
+            "aspects[A2].wieght: Extra inputs are not permitted",
+        ),
         # a duplicated code
         (lambda d: d["aspects"][1].__setitem__("code", "A1"), "code 'A1' is used twice"),
         # an unknown named scale
-        (lambda d: d["aspects"][0]["indicators"][1].__setitem__("normalise", "steep"), "unknown scale 'steep'"),
+        (
+            lambda d: d["aspects"][0]["indicators"][1].__setitem__("normalise", "steep"),
+            "unknown scale 'steep'",
+        ),
     ],
 )
 def test_broken_model_names_file_path_and_problem(tmp_path, jiangsu_data, mutate, expected):
@@ -118,9 +139,13 @@ def test_versions_are_selectable(tmp_path, jiangsu_data):
     old = copy.deepcopy(jiangsu_data)
     old["version"] = "0.9.0"
     old["events"]["major_deduction"]["per_event"]["value"] = 3.0
-    (tmp_path / "versions" / "jiangsu2016@0.9.0.yaml").write_text(yaml.safe_dump(old, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "versions" / "jiangsu2016@0.9.0.yaml").write_text(
+        yaml.safe_dump(old, allow_unicode=True), encoding="utf-8"
+    )
     assert load_model("jiangsu2016", directory=tmp_path).version == "1.0.0"
-    assert load_model("jiangsu2016", "0.9.0", directory=tmp_path).events.major_deduction.per_event.value == 3.0
+    assert (
+        load_model("jiangsu2016", "0.9.0", directory=tmp_path).events.major_deduction.per_event.value == 3.0
+    )
     with pytest.raises(ModelFileError, match="no version '2.0'"):
         load_model("jiangsu2016", "2.0", directory=tmp_path)
     with pytest.raises(ModelFileError, match="no index model 'nope'"):
