@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
@@ -229,8 +230,9 @@ def test_ranks_consistent_with_totals_and_ties_share_a_rank(totals):
     for a in ranked:
         assert a.rank == 1 + sum(1 for b in ranked if b.total > a.total)  # competition ranking
         assert a.peers == len(totals)
-    for a, b in zip(ranked, ranked[1:], strict=False):
-        assert (a.total, b.division_code) >= (b.total, a.division_code) or a.total > b.total
+    for a, b in itertools.pairwise(ranked):
+        # listed best first; within a tie, by division code
+        assert a.total > b.total or (a.total == b.total and a.division_code < b.division_code)
 
 
 def test_tie_rule_on_the_second_decimal():

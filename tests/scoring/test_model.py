@@ -146,7 +146,7 @@ def test_versions_are_selectable(tmp_path, jiangsu_data):
     assert (
         load_model("jiangsu2016", "0.9.0", directory=tmp_path).events.major_deduction.per_event.value == 3.0
     )
-    with pytest.raises(ModelFileError, match="no version '2.0'"):
+    with pytest.raises(ModelFileError, match=r"no version '2\.0'"):
         load_model("jiangsu2016", "2.0", directory=tmp_path)
     with pytest.raises(ModelFileError, match="no index model 'nope'"):
         load_model("nope", directory=tmp_path)
