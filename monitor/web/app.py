@@ -1,0 +1,85 @@
+"""The console application: middleware, templates, error pages and the routers of each page group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from config.settings import Settings, get_settings
+from monitor.web.security import Forbidden, LoginRequired, LoginThrottle, SecurityHeaders, load_secret_key
+from monitor.web.templating import make_templates, render
+from storage.db import get_engine, session_factory
+
+HERE = Path(__file__).resolve().parent
+SESSION_MAX_AGE = 12 * 3600  # a working day; the office signs in again the next morning
+
+
+def create_app(
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    *,
+    scheduler: Any = None,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """The console bound to `engine` (default: settings' database). `scheduler`, when given, is shown on the
+    status page; `secure_cookies` marks the session cookie HTTPS-only (set it behind a TLS proxy)."""
+    from monitor.web import views_admin, views_auth, views_events, views_index, views_ops
+
+    settings = settings or get_settings()
+    app = FastAPI(title="creditwatch 控制台", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.engine = engine or get_engine(settings.database_url)
+    app.state.sessions = session_factory(app.state.engine)
+    app.state.templates = make_templates(HERE / "templates")
+    app.state.scheduler = scheduler
+    app.state.throttle = LoginThrottle()
+    app.state.reports_dir = Path(settings.data_dir) / "reports"
+
+    # Order: the headers wrap everything, sessions sit inside them.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=load_secret_key(settings.secret_key, Path(settings.data_dir)),
+        session_cookie="cw_session",
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure_cookies,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in (views_auth, views_events, views_index, views_ops, views_admin):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/"
+        return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
+        return render(
+            request, "error.html", {"code": 403, "message": str(exc) or "没有权限访问此页面"}, status=403
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> HTMLResponse:
+        message = {404: "页面或记录不存在", 405: "不支持的请求方式"}.get(exc.status_code, str(exc.detail))
+        return render(
+            request, "error.html", {"code": exc.status_code, "message": message}, status=exc.status_code
+        )
+
+    return app
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")

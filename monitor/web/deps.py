@@ -1,0 +1,68 @@
+"""Request dependencies: a database session per request, the signed-in user, role checks, CSRF on POST."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from models import Role, User
+from monitor.web.security import Forbidden, LoginRequired, allowed, session_user, verify_csrf
+from monitor.web.templating import ROLE_LABELS
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _require(role: Role) -> Callable[[Request, Session], User]:
+    def dependency(request: Request, db: Annotated[Session, Depends(get_db)]) -> User:
+        user = session_user(request, db)
+        if user is None:
+            raise LoginRequired()
+        request.state.user = user
+        if not allowed(user, role):
+            raise Forbidden(f"此操作需要「{ROLE_LABELS[role.value]}」权限")
+        return user
+
+    return dependency
+
+
+def _require_post(role: Role) -> Callable[..., object]:
+    """Role check, then the CSRF token: a signed-in POST without the right token is a 403."""
+    check = _require(role)
+
+    async def dependency(request: Request, db: Annotated[Session, Depends(get_db)]) -> User:
+        user = check(request, db)
+        await verify_csrf(request)
+        return user
+
+    return dependency
+
+
+viewer = _require(Role.VIEWER)
+analyst = _require(Role.ANALYST)
+admin = _require(Role.ADMIN)
+post_analyst = _require_post(Role.ANALYST)
+post_admin = _require_post(Role.ADMIN)
+post_viewer = _require_post(Role.VIEWER)
+
+
+# Annotated parameter types for the routes (FastAPI resolves the dependency from the annotation).
+Db = Annotated[Session, Depends(get_db)]
+Viewer = Annotated[User, Depends(viewer)]
+Analyst = Annotated[User, Depends(analyst)]
+Admin = Annotated[User, Depends(admin)]
+PostViewer = Annotated[User, Depends(post_viewer)]
+PostAnalyst = Annotated[User, Depends(post_analyst)]
+PostAdmin = Annotated[User, Depends(post_admin)]

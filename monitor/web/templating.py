@@ -1,0 +1,103 @@
+"""Jinja2 set-up: autoescaping always on, filters for dates, labels and links to crawled URLs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from config.settings import TZ
+from monitor.web.security import allowed, csrf_token
+
+KIND_LABELS = {
+    "trust": "守信",
+    "distrust": "失信",
+    "institution": "信用制度",
+    "feedback": "政府反馈",
+    "other": "其他",
+}
+DOMAIN_LABELS = {
+    "government": "政务诚信",
+    "business": "商务诚信",
+    "society": "社会诚信",
+    "judiciary": "司法公信",
+}
+STATUS_LABELS = {
+    "normal": "一般",
+    "major": "重大失信",
+    "proposed": "待审核",
+    "confirmed": "已确认",
+    "rejected": "已驳回",
+}
+ROLE_LABELS = {"viewer": "只读", "analyst": "分析员", "admin": "管理员"}
+
+
+def fmt_dt(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.astimezone(TZ).strftime(fmt) if value.tzinfo else value.strftime(fmt)
+    return value.strftime("%Y-%m-%d")
+
+
+def safe_url(value: str | None) -> str:
+    """Crawled URLs go into href only when they are http(s): a `javascript:` link would run on click."""
+    if not value:
+        return "#"
+    try:
+        scheme = urlsplit(value.strip()).scheme.lower()
+    except ValueError:
+        return "#"
+    return value.strip() if scheme in ("http", "https") else "#"
+
+
+def fmt_num(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def make_templates(directory: Path) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(directory))
+    env = templates.env
+    env.autoescape = True  # every template, whatever its extension: crawled text is untrusted
+    env.filters.update(
+        dt=fmt_dt,
+        safe_url=safe_url,
+        num=fmt_num,
+        kind=lambda v: KIND_LABELS.get(v or "", v or "—"),
+        domain=lambda v: DOMAIN_LABELS.get(v or "", v or "—"),
+        status=lambda v: STATUS_LABELS.get(getattr(v, "value", v) or "", getattr(v, "value", v) or "—"),
+        role=lambda v: ROLE_LABELS.get(getattr(v, "value", v), str(v)),
+    )
+    env.globals.update(KIND_LABELS=KIND_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, ROLE_LABELS=ROLE_LABELS)
+    return templates
+
+
+def flash(request: Request, message: str, level: str = "ok") -> None:
+    """A one-time message shown on the next page (kept in the signed session)."""
+    items = list(request.session.get("flash", []))
+    items.append([level, message])
+    request.session["flash"] = items[-5:]
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    from models import Role
+
+    user = getattr(request.state, "user", None)
+    ctx: dict[str, Any] = {
+        "user": user,
+        "csrf": csrf_token(request),
+        "flashes": request.session.pop("flash", []),
+        "can_review": bool(user and allowed(user, Role.ANALYST)),
+        "is_admin": bool(user and allowed(user, Role.ADMIN)),
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, ctx, status_code=status)

@@ -1,0 +1,71 @@
+"""Log-in and log-out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from monitor.web.accounts import authenticate
+from monitor.web.deps import Db, PostViewer
+from monitor.web.security import session_user, start_session, verify_csrf
+from monitor.web.templating import render
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: `//evil.example` or `https://…` would make the log-in an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/events"
+    return target
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, *, next: str | None = None, db: Db) -> Response:
+    if session_user(request, db) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    *,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/events",
+    db: Db,
+) -> Response:
+    await verify_csrf(request)
+    throttle = request.app.state.throttle
+    name = username.strip()
+    if throttle.blocked(name):
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": "尝试次数过多，请一分钟后再试"},
+            status=429,
+        )
+    user = authenticate(db, name, password)
+    if user is None:
+        throttle.failed(name)
+        return render(
+            request, "login.html", {"next": _safe_next(next), "error": "用户名或密码错误"}, status=401
+        )
+    throttle.succeeded(name)
+    db.commit()
+    start_session(request, user)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, *, _user: PostViewer) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/events", status_code=303)

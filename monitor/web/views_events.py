@@ -1,0 +1,184 @@
+"""The events feed and the event page (articles, homepage and ranking evidence, feedback links)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from models import (
+    Alert,
+    Appearance,
+    Article,
+    CityAttribution,
+    Classification,
+    Event,
+    EventArticle,
+    EventStatusChange,
+    FeedbackLink,
+    HomepageSnapshot,
+    Institution,
+    RankingEntry,
+    RankingSnapshot,
+    Site,
+)
+from monitor.web.deps import Db, Viewer
+from monitor.web.queries import (
+    CODE_RE,
+    PAGE_SIZE,
+    FeedFilters,
+    city_choices,
+    division_names,
+    feed_page,
+    site_choices,
+)
+from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, render
+
+router = APIRouter()
+
+
+def _date(value: str | None, label: str, errors: list[str]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(f"{label}格式应为 YYYY-MM-DD")
+        return None
+
+
+@router.get("/events", response_class=HTMLResponse)
+def events_feed(
+    request: Request,
+    *,
+    city: str | None = None,
+    kind: str | None = None,
+    domain: str | None = None,
+    site: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    q: str | None = None,
+    major: str | None = None,
+    page: int = 1,
+    user: Viewer,
+    db: Db,
+) -> HTMLResponse:
+    errors: list[str] = []
+    f = FeedFilters(
+        city=city if city and CODE_RE.match(city) else None,
+        kind=kind if kind in KIND_LABELS else None,
+        domain=domain if domain in DOMAIN_LABELS else None,
+        site=site[:32] if site else None,
+        date_from=_date(date_from, "起始日期", errors),
+        date_to=_date(date_to, "截止日期", errors),
+        q=q.strip()[:100] if q and q.strip() else None,
+        major=major == "1",
+        errors=errors,
+    )
+    if city and not f.city:
+        errors.append("城市应为 6 位行政区划代码")
+    page = max(page, 1)
+    rows, total = feed_page(db, f, page)
+    settings = request.app.state.settings
+    cities = city_choices(db, [settings.home_city, *settings.watched_cities, *settings.peer_cities])
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render(
+        request,
+        "events.html",
+        {
+            "rows": rows,
+            "total": total,
+            "f": f,
+            "page": page,
+            "pages": pages,
+            "prev_qs": f.query_string(page - 1) if page > 1 else None,
+            "next_qs": f.query_string(page + 1) if page < pages else None,
+            "sites": site_choices(db),
+            "cities": cities,
+        },
+    )
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+def event_page(request: Request, *, event_id: int, user: Viewer, db: Db) -> HTMLResponse:
+    event = db.get(Event, event_id)
+    if event is None:
+        raise HTTPException(404)
+    articles = list(
+        db.execute(
+            select(Article, EventArticle.similarity, Site.name)
+            .join(EventArticle, EventArticle.article_id == Article.id)
+            .outerjoin(Site, Site.id == Article.site_id)
+            .where(EventArticle.event_id == event_id)
+            .order_by(Article.published_at.asc().nulls_last(), Article.id)
+        )
+    )
+    ids = [a.id for a, _, _ in articles]
+    current = {
+        c.article_id: c
+        for c in db.scalars(
+            select(Classification).where(
+                Classification.article_id.in_(ids), Classification.is_current.is_(True)
+            )
+        )
+    }
+    attributions: dict[int, list[CityAttribution]] = {}
+    for ca in db.scalars(select(CityAttribution).where(CityAttribution.article_id.in_(ids))):
+        attributions.setdefault(ca.article_id, []).append(ca)
+    homepage = list(
+        db.execute(
+            select(Appearance, HomepageSnapshot.captured_at, Site.name)
+            .join(HomepageSnapshot, HomepageSnapshot.id == Appearance.snapshot_id)
+            .join(Site, Site.id == HomepageSnapshot.site_id)
+            .where(Appearance.article_id.in_(ids))
+            .order_by(HomepageSnapshot.captured_at.desc(), Appearance.position)
+            .limit(200)
+        )
+    )
+    ranking = list(
+        db.execute(
+            select(RankingEntry, RankingSnapshot.list_name, RankingSnapshot.captured_at, Site.name)
+            .join(RankingSnapshot, RankingSnapshot.id == RankingEntry.snapshot_id)
+            .join(Site, Site.id == RankingSnapshot.site_id)
+            .where(RankingEntry.article_id.in_(ids))
+            .order_by(RankingSnapshot.captured_at.desc(), RankingEntry.rank)
+            .limit(200)
+        )
+    )
+    links = list(
+        db.execute(
+            select(FeedbackLink, Article, Institution)
+            .outerjoin(Article, Article.id == FeedbackLink.article_id)
+            .outerjoin(Institution, Institution.id == FeedbackLink.institution_id)
+            .where(FeedbackLink.event_id == event_id)
+            .order_by(FeedbackLink.score.desc())
+        )
+    )
+    changes = list(
+        db.scalars(
+            select(EventStatusChange)
+            .where(EventStatusChange.event_id == event_id)
+            .order_by(EventStatusChange.at)
+        )
+    )
+    alerts = list(db.scalars(select(Alert).where(Alert.event_id == event_id).order_by(Alert.created_at)))
+    codes = [event.division_code] + [ca.division_code for cas in attributions.values() for ca in cas]
+    return render(
+        request,
+        "event.html",
+        {
+            "event": event,
+            "articles": articles,
+            "current": current,
+            "attributions": attributions,
+            "homepage": homepage,
+            "homepage_sites": len({name for _, _, name in homepage}),
+            "ranking": ranking,
+            "links": links,
+            "changes": changes,
+            "alerts": alerts,
+            "names": division_names(db, codes),
+        },
+    )

@@ -1,0 +1,255 @@
+"""Major-incident board, city index with drill-down, and monthly report downloads."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Event, EventStatus, FeedbackLink, FeedbackStatus, IndexScore, now
+from monitor import jobs
+from monitor.web.deps import Db, PostAnalyst, Viewer
+from monitor.web.queries import CODE_RE, division_names
+from monitor.web.templating import flash, render
+
+router = APIRouter()
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+REPORT_FORMATS = ("html", "pdf", "xlsx", "docx")
+REPORT_NAME_RE = re.compile(r"^[\w.\-一-鿿]+\.(html|pdf|xlsx|docx|csv|json)$")
+
+
+def _event_effects(db: Session, model_name: str) -> dict[str, dict[str, Any]]:
+    """Deduction and offset per event ref from each city's latest stored score."""
+    latest = (
+        select(IndexScore.division_code, func.max(IndexScore.month).label("month"))
+        .where(IndexScore.model_name == model_name)
+        .group_by(IndexScore.division_code)
+        .subquery()
+    )
+    effects: dict[str, dict[str, Any]] = {}
+    rows = db.scalars(
+        select(IndexScore)
+        .join(
+            latest,
+            (latest.c.division_code == IndexScore.division_code) & (latest.c.month == IndexScore.month),
+        )
+        .where(IndexScore.model_name == model_name)
+    )
+    for score in rows:
+        for e in (score.details or {}).get("events", []):
+            effects[str(e.get("ref"))] = {**e, "score_month": score.month}
+    return effects
+
+
+def _effect_for(effects: dict[str, dict[str, Any]], event_id: int) -> dict[str, Any] | None:
+    for ref in (str(event_id), f"event:{event_id}", f"event-{event_id}"):
+        if ref in effects:
+            return effects[ref]
+    return None
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
+    settings = request.app.state.settings
+    prompt_hours = jobs.feedback_prompt_hours(settings.index_model)
+    events = list(
+        db.scalars(
+            select(Event)
+            .where(Event.status == EventStatus.MAJOR)
+            .order_by(Event.major_since.desc().nulls_last(), Event.id.desc())
+            .limit(200)
+        )
+    )
+    ids = [e.id for e in events]
+    counts: dict[tuple[int, str], int] = {}
+    for event_id, status, n in db.execute(
+        select(FeedbackLink.event_id, FeedbackLink.status, func.count())
+        .where(FeedbackLink.event_id.in_(ids))
+        .group_by(FeedbackLink.event_id, FeedbackLink.status)
+    ):
+        counts[(event_id, status.value)] = n
+    effects = _event_effects(db, settings.index_model)
+    names = division_names(db, (e.division_code for e in events))
+    current = now()
+    rows = []
+    for e in events:
+        since = e.major_since or e.first_seen
+        deadline = since + timedelta(hours=prompt_hours)
+        rows.append(
+            {
+                "event": e,
+                "city": names.get(e.division_code or "", e.division_code or "—"),
+                "since": since,
+                "deadline": deadline,
+                "hours_left": (deadline - current).total_seconds() / 3600,
+                "confirmed": counts.get((e.id, FeedbackStatus.CONFIRMED.value), 0),
+                "proposed": counts.get((e.id, FeedbackStatus.PROPOSED.value), 0),
+                "effect": _effect_for(effects, e.id),
+            }
+        )
+    return render(request, "incidents.html", {"rows": rows, "prompt_hours": prompt_hours})
+
+
+@router.get("/cities", response_class=HTMLResponse)
+def cities(request: Request, *, month: str | None = None, user: Viewer, db: Db) -> HTMLResponse:
+    model_name = request.app.state.settings.index_model
+    months = list(
+        db.scalars(
+            select(IndexScore.month)
+            .where(IndexScore.model_name == model_name)
+            .distinct()
+            .order_by(IndexScore.month.desc())
+            .limit(24)
+        )
+    )
+    month = month if month in months else (months[0] if months else None)
+    scores = (
+        list(
+            db.scalars(
+                select(IndexScore)
+                .where(IndexScore.model_name == model_name, IndexScore.month == month)
+                .order_by(IndexScore.rank.asc().nulls_last(), IndexScore.total.desc())
+            )
+        )
+        if month
+        else []
+    )
+    previous: dict[str, float] = {}
+    if month and months.index(month) + 1 < len(months):
+        prev_month = months[months.index(month) + 1]
+        previous = dict(
+            db.execute(  # type: ignore[arg-type]
+                select(IndexScore.division_code, IndexScore.total).where(
+                    IndexScore.model_name == model_name, IndexScore.month == prev_month
+                )
+            ).all()
+        )
+    return render(
+        request,
+        "cities.html",
+        {
+            "scores": scores,
+            "month": month,
+            "months": months,
+            "model_name": model_name,
+            "previous": previous,
+            "names": division_names(db, (s.division_code for s in scores)),
+            "home": request.app.state.settings.home_city,
+        },
+    )
+
+
+@router.get("/cities/{code}", response_class=HTMLResponse)
+def city_page(
+    request: Request,
+    *,
+    code: str,
+    month: str | None = None,
+    user: Viewer,
+    db: Db,
+) -> HTMLResponse:
+    if not CODE_RE.match(code):
+        raise HTTPException(404)
+    model_name = request.app.state.settings.index_model
+    stmt = select(IndexScore).where(IndexScore.model_name == model_name, IndexScore.division_code == code)
+    if month and MONTH_RE.match(month):
+        stmt = stmt.where(IndexScore.month == month)
+    score = db.scalars(stmt.order_by(IndexScore.month.desc(), IndexScore.computed_at.desc())).first()
+    if score is None:
+        raise HTTPException(404)
+    history = list(
+        db.execute(
+            select(IndexScore.month, IndexScore.total, IndexScore.rank)
+            .where(IndexScore.model_name == model_name, IndexScore.division_code == code)
+            .order_by(IndexScore.month.desc())
+            .limit(12)
+        )
+    )
+    details = score.details or {}
+    return render(
+        request,
+        "city.html",
+        {
+            "score": score,
+            "name": division_names(db, [code]).get(code, code),
+            "aspects": score.aspects or {},
+            "indicators": details.get("indicators", {}),
+            "effects": details.get("events", []),
+            "trust_events": details.get("trust_events", []),
+            "details": details,
+            "history": history,
+        },
+    )
+
+
+def _list_reports(root: Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if not root.is_dir():
+        return out
+    for month_dir in sorted(
+        (p for p in root.iterdir() if p.is_dir() and MONTH_RE.match(p.name)), reverse=True
+    ):
+        for f in sorted(month_dir.rglob("*")):
+            if f.is_file() and REPORT_NAME_RE.match(f.name) and f.parent == month_dir:
+                out.append({"month": month_dir.name, "name": f.name, "size": f.stat().st_size})
+    return out
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
+    settings = request.app.state.settings
+    return render(
+        request,
+        "reports.html",
+        {
+            "files": _list_reports(request.app.state.reports_dir),
+            "default_month": (now().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
+            "cities": division_names(db, [settings.home_city, *settings.watched_cities]),
+            "home": settings.home_city,
+            "formats": REPORT_FORMATS,
+        },
+    )
+
+
+@router.get("/reports/file/{month}/{name}")
+def report_file(request: Request, *, month: str, name: str, user: Viewer) -> Response:
+    # Only names the listing would show, and only inside the reports folder.
+    if not MONTH_RE.match(month) or not REPORT_NAME_RE.match(name):
+        raise HTTPException(404)
+    root = request.app.state.reports_dir.resolve()
+    path = (root / month / name).resolve()
+    if path.parent != root / month or not path.is_file():
+        raise HTTPException(404)
+    return FileResponse(path, filename=name)
+
+
+@router.post("/reports/generate")
+async def generate_report(
+    request: Request,
+    *,
+    month: Annotated[str, Form()],
+    city: Annotated[str, Form()],
+    formats: Annotated[list[str] | None, Form()] = None,
+    user: PostAnalyst,
+    db: Db,
+) -> Response:
+    chosen = [f for f in formats if f in REPORT_FORMATS] or ["html"]
+    if not MONTH_RE.match(month) or not CODE_RE.match(city):
+        flash(request, "月份应为 YYYY-MM，城市应为 6 位代码", "error")
+        return RedirectResponse("/reports", status_code=303)
+    out_dir = request.app.state.reports_dir / month
+    try:
+        written = jobs.write_reports(db, month, city, chosen, out_dir)
+        db.commit()
+    except Exception as exc:  # the report code's error is shown to the analyst; the console stays up
+        db.rollback()
+        flash(request, f"报告生成失败：{exc}", "error")
+        return RedirectResponse("/reports", status_code=303)
+    flash(request, f"已生成 {month} 报告：{', '.join(p.name for p in written)}")
+    return RedirectResponse("/reports", status_code=303)

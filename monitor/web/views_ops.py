@@ -1,0 +1,274 @@
+"""Crawl and parser health, scheduler job runs, and the analysts' review queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy.orm import Session
+
+from config.settings import TZ
+from models import (
+    Article,
+    CityAttribution,
+    Classification,
+    CrawlStat,
+    Division,
+    Event,
+    FeedbackLink,
+    FeedbackStatus,
+    Institution,
+    JobRun,
+    Label,
+    Site,
+    now,
+)
+from monitor import jobs
+from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
+from monitor.web.queries import CODE_RE, division_names
+from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, flash, render
+
+router = APIRouter()
+REVIEW_THRESHOLD = 0.6  # below this confidence an article waits for a person
+WARN_SHARE = 0.3  # a site whose items lack a body or date this often has probably changed its layout
+
+
+def _health(stat: CrawlStat) -> list[str]:
+    flags = []
+    if stat.responses and stat.items == 0:
+        flags.append("无条目")
+    if stat.items and stat.empty_bodies / stat.items >= WARN_SHARE:
+        flags.append("正文缺失")
+    if stat.items and stat.missing_dates / stat.items >= WARN_SHARE:
+        flags.append("日期缺失")
+    if stat.waf_challenges:
+        flags.append("防火墙拦截")
+    if stat.failures:
+        flags.append("请求失败")
+    return flags
+
+
+def _scheduled_jobs(request: Request, db: Session) -> list[dict[str, Any]]:
+    """Next runs: from the scheduler in this process, else read from the persistent job store table."""
+    scheduler = request.app.state.scheduler
+    if scheduler is not None:
+        return [{"id": j.id, "name": j.name, "next": j.next_run_time} for j in scheduler.get_jobs()]
+    if not inspect(db.get_bind()).has_table("apscheduler_jobs"):
+        return []
+    out = []
+    for job_id, ts in db.execute(
+        text("SELECT id, next_run_time FROM apscheduler_jobs ORDER BY next_run_time")
+    ):
+        nxt = datetime.fromtimestamp(ts, UTC).astimezone(TZ) if ts is not None else None
+        out.append({"id": job_id, "name": job_id, "next": nxt})
+    return out
+
+
+@router.get("/status", response_class=HTMLResponse)
+def status(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
+    latest = (
+        select(CrawlStat.spider, CrawlStat.site_key, func.max(CrawlStat.started_at).label("at"))
+        .group_by(CrawlStat.spider, CrawlStat.site_key)
+        .subquery()
+    )
+    stats = list(
+        db.scalars(
+            select(CrawlStat)
+            .join(
+                latest,
+                (latest.c.spider == CrawlStat.spider)
+                & (latest.c.site_key == CrawlStat.site_key)
+                & (latest.c.at == CrawlStat.started_at),
+            )
+            .order_by(CrawlStat.spider, CrawlStat.site_key)
+        )
+    )
+    runs = list(db.scalars(select(JobRun).order_by(JobRun.recorded_at.desc(), JobRun.id.desc()).limit(50)))
+    problems = list(
+        db.scalars(
+            select(JobRun)
+            .where(JobRun.outcome.in_(["error", "missed", "skipped"]))
+            .order_by(JobRun.recorded_at.desc())
+            .limit(20)
+        )
+    )
+    return render(
+        request,
+        "status.html",
+        {
+            "stats": [(s, _health(s)) for s in stats],
+            "runs": runs,
+            "problems": problems,
+            "scheduled": _scheduled_jobs(request, db),
+        },
+    )
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(request: Request, *, page: int = 1, user: Analyst, db: Db) -> HTMLResponse:
+    labelled = select(Label.article_id)
+    rows = list(
+        db.execute(
+            select(Article, Classification, Site.name)
+            .join(Classification, Classification.article_id == Article.id)
+            .outerjoin(Site, Site.id == Article.site_id)
+            .where(
+                Classification.is_current.is_(True),
+                Classification.confidence < REVIEW_THRESHOLD,
+                Article.id.not_in(labelled),
+            )
+            .order_by(Classification.confidence, Article.id.desc())
+            .limit(30)
+            .offset((max(page, 1) - 1) * 30)
+        )
+    )
+    ids = [a.id for a, _, _ in rows]
+    cities: dict[int, list[str]] = {}
+    for ca in db.scalars(select(CityAttribution).where(CityAttribution.article_id.in_(ids))):
+        cities.setdefault(ca.article_id, []).append(ca.division_code)
+    names = division_names(db, (c for cs in cities.values() for c in cs))
+    links = list(
+        db.execute(
+            select(FeedbackLink, Event, Article, Institution)
+            .join(Event, Event.id == FeedbackLink.event_id)
+            .outerjoin(Article, Article.id == FeedbackLink.article_id)
+            .outerjoin(Institution, Institution.id == FeedbackLink.institution_id)
+            .where(FeedbackLink.status == FeedbackStatus.PROPOSED)
+            .order_by(FeedbackLink.score.desc(), FeedbackLink.id)
+            .limit(50)
+        )
+    )
+    recent = list(
+        db.execute(
+            select(Label, Article.title)
+            .join(Article, Article.id == Label.article_id)
+            .order_by(Label.created_at.desc())
+            .limit(10)
+        )
+    )
+    return render(
+        request,
+        "review.html",
+        {
+            "rows": rows,
+            "cities": cities,
+            "names": names,
+            "links": links,
+            "recent": recent,
+            "page": max(page, 1),
+            "threshold": REVIEW_THRESHOLD,
+        },
+    )
+
+
+def _back(target: str, fallback: str) -> str:
+    """Where a form returns to: a same-site path from the form, never another host."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return fallback
+
+
+@router.post("/review/articles/{article_id}")
+async def correct_article(
+    request: Request,
+    *,
+    article_id: int,
+    kind: Annotated[str, Form()],
+    domain: Annotated[str, Form()] = "",
+    subdomain: Annotated[str, Form()] = "",
+    city: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+    user: PostAnalyst,
+    db: Db,
+) -> Response:
+    """A person's correction: a training label, the current classification ('manual'), a manual city."""
+    article = db.get(Article, article_id)
+    if article is None:
+        raise HTTPException(404)
+    back = _back(back, "/review")
+    errors = []
+    if kind not in KIND_LABELS:
+        errors.append("类别无效")
+    dom = domain or None
+    if dom is not None and dom not in DOMAIN_LABELS:
+        errors.append("领域无效")
+    if kind == "other":
+        dom = None  # 'other' has no domain by definition
+    elif dom is None and kind in KIND_LABELS:
+        errors.append("请选择领域")
+    code = city.strip() or None
+    division = None
+    if code is not None:
+        division = db.get(Division, code) if CODE_RE.match(code) else None
+        if division is None:
+            errors.append("城市代码不存在")
+    if errors:
+        flash(request, "；".join(errors), "error")
+        return RedirectResponse(back, status_code=303)
+    sub = subdomain.strip()[:32] or None
+    db.add(
+        Label(
+            article_id=article_id,
+            kind=kind,
+            domain=dom,
+            subdomain=sub,
+            division_code=code,
+            labelled_by=user.username,
+            note=note.strip()[:1000] or None,
+        )
+    )
+    db.execute(update(Classification).where(Classification.article_id == article_id).values(is_current=False))
+    manual = db.scalars(
+        select(Classification).where(
+            Classification.article_id == article_id, Classification.model_version == "manual"
+        )
+    ).first()
+    if manual is None:
+        manual = Classification(article_id=article_id, model_version="manual")
+        db.add(manual)
+    manual.kind, manual.domain, manual.subdomain = kind, dom, sub
+    manual.confidence, manual.is_current, manual.created_at = 1.0, True, now()
+    if division is not None:
+        attribution = db.scalars(
+            select(CityAttribution).where(
+                CityAttribution.article_id == article_id, CityAttribution.division_code == division.code
+            )
+        ).first()
+        if attribution is None:
+            attribution = CityAttribution(article_id=article_id, division_code=division.code)
+            db.add(attribution)
+        attribution.level, attribution.weight, attribution.method = division.level, 1.0, "manual"
+        attribution.evidence = f"人工更正（{user.username}）"
+    db.commit()
+    flash(request, f"已更正：{article.title[:40]}")
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/review/feedback/{link_id}")
+async def review_feedback(
+    request: Request,
+    *,
+    link_id: int,
+    decision: Annotated[str, Form()],
+    back: Annotated[str, Form()] = "",
+    user: PostAnalyst,
+    db: Db,
+) -> Response:
+    link = db.get(FeedbackLink, link_id)
+    if link is None:
+        raise HTTPException(404)
+    back = _back(back, f"/events/{link.event_id}")
+    if decision == "confirm":
+        jobs.confirm_feedback(db, link_id, user.username)
+        flash(request, "已确认该政府反馈")
+    elif decision == "reject":
+        jobs.reject_feedback(db, link_id, user.username)
+        flash(request, "已驳回该反馈关联")
+    else:
+        flash(request, "无效操作", "error")
+    db.commit()
+    return RedirectResponse(back, status_code=303)
