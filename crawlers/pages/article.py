@@ -46,6 +46,8 @@ class ArticlePage:
     )
     # Only the <p> children count when a body container mixes paragraphs with widgets.
     paragraph_only: ClassVar[bool] = False
+    # Some sites put the media, not a person, in <meta name="author"> / article:author.
+    meta_author: ClassVar[bool] = True
     # Video pages may carry no text at all besides the player.
     allow_empty_body: ClassVar[bool] = False
     drop_lines: ClassVar[Sequence[re.Pattern[str]]] = BOILERPLATE
@@ -119,13 +121,16 @@ class ArticlePage:
 
     def author(self, root: etree._Element, byline: str) -> str:
         names: list[str] = []
-        for element in common.select(root, self.author_selectors):
-            names.extend(common.split_people(common.text_of(element)))
+        for selector in self.author_selectors:
+            for element in selector(root):
+                names.extend(common.split_people(common.text_of(element)))
+            if names:
+                break
         if not names and byline:
             names = common.authors_from_text(byline)
-        if not names:
+        if not names and self.meta_author:
             value = common.meta(root, "author", "article:author")
-            if value and not value.isdigit() and not value.startswith(("http", "网易")):
+            if value and not value.isdigit() and not value.startswith("http"):
                 names = common.split_people(value)
         return common.join_people(names)
 

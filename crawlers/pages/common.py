@@ -52,6 +52,7 @@ _PERSON_PREFIX = re.compile(r"^(?:作者|记者|本报记者|通讯员|责任编
 _REPORTER_OF = re.compile(r"^[^\s、,，]{0,20}?记者\s*")
 # Placeholder accounts some CMSs print as the author.
 NOT_NAMES = frozenset(("系统管理员", "管理员", "admin", "administrator", "网易", "佚名", "未知"))
+_STAFF_ID = re.compile(r"^[A-Za-z]{1,4}\d+$")  # NF051: a CMS account, not a name
 _DATE_LIKE = re.compile(r"^\d{2,4}[-/年.]\d")
 
 
@@ -232,7 +233,10 @@ def best_title(root: etree._Element, candidates: Iterable[str] = ()) -> str:
 
 def split_people(text: str) -> list[str]:
     """Names from a byline: prefixes (作者：, 记者, 责任编辑：) and brackets removed, split on 、,;/ and spaces."""
-    text = re.sub(r"[（(\[【][^）)\]】]*[）)\]】]", " ", clean(text))
+    text = clean(text)
+    wrapped = re.fullmatch(r"[（(\[【](.*)[）)\]】]", text)
+    # "(责编：牛镛、岳弘彬)": the whole byline in brackets; elsewhere brackets hold notes ("（实习）")
+    text = wrapped.group(1) if wrapped else re.sub(r"[（(\[【][^）)\]】]*[）)\]】]", " ", text)
     text = _REPORTER_OF.sub("", _PERSON_PREFIX.sub("", text))
     parts = [part for part in _PEOPLE_SPLIT.split(text) if part]
     # "方 敏": two-character names are often typeset with a space in the middle
@@ -249,6 +253,7 @@ def split_people(text: str) -> list[str]:
         if (
             name
             and not name.isdigit()
+            and not _STAFF_ID.match(name)
             and name not in names
             and len(name) <= 20
             and name.lower() not in NOT_NAMES

@@ -15,11 +15,12 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from config.paths import shared_dir
+from config.settings import TZ
 from crawlers.encoding import decode_html
 from crawlers.pages import common
 
@@ -206,3 +207,54 @@ def score(results: Iterator[tuple[Truth, str, date | None, str]]) -> tuple[Score
         return sum(values) / len(values) if values else 0.0
 
     return Scores(mean(titles), mean(days), mean(bodies), len(titles), len(days), len(bodies)), details
+
+
+# ---- golden files: which fixture pages have one, and how each is parsed ----
+
+# Goldens are made as if every page was fetched at this instant (dates are never after it).
+FETCHED_AT = datetime(2025, 1, 1, 0, 0, tzinfo=TZ)
+GOLDEN_KINDS = (
+    "article",
+    "video_article",
+    "video_page",
+    "homepage",
+    "channel_home",
+    "ranking",
+    "api_json(ranking",
+)
+
+
+def golden_rows() -> list[dict[str, str]]:
+    """Manifest rows of every real article, homepage and ranking page."""
+    return [row for row in manifest() if row["page_type"].startswith(GOLDEN_KINDS)]
+
+
+def golden_name(row: dict[str, str]) -> str:
+    """``<site>/<source>__<file stem>``, e.g. ``people/fundus__People_2024_04_24``."""
+    site, _, rest = row["local_file"].partition("/")
+    stem = re.sub(r"(\.html|\.htm|\.shtml|\.json|\.txt|\.gz|\.sample)+$", "", rest)
+    return f"{site}/{stem.replace('/', '__')}"
+
+
+def parse_fixture(row: dict[str, str]) -> dict[str, Any]:
+    """The parsed item of a fixture page as a JSON-ready dict."""
+    from crawlers.pages import article_parser_for, homepage_parser_for
+    from crawlers.pages.ranking import NeteaseRankPage, ranking_parser_for
+
+    url = fixture_url(row)
+    kind = row["page_type"]
+    if kind.startswith("api_json(ranking"):
+        # the sample is the 'data' object of GetTopDataList.php for finance_0_suda on 2018-04-10
+        url = (
+            "https://top.finance.sina.com.cn/ws/GetTopDataList.php?top_type=day&top_cat=finance_0_suda"
+            "&top_time=20180410&top_show_num=50"
+        )
+        text = read_bytes(row["local_file"]).decode("utf-8")
+        return ranking_parser_for(url).parse(url, text, FETCHED_AT).to_dict()
+    text = read_text(row["local_file"])
+    if kind.startswith("ranking"):
+        lists = NeteaseRankPage().parse_all(url, text, FETCHED_AT)
+        return {"lists": [item.to_dict() for item in lists]}
+    if kind.startswith(("homepage", "channel_home")):
+        return homepage_parser_for(row["site"]).parse(url, text, FETCHED_AT).to_dict()
+    return article_parser_for(url).parse(url, text, FETCHED_AT).to_dict()

@@ -23,6 +23,7 @@ _NOISE = css(
 
 class NeteaseArticle(ArticlePage):
     site = "163"
+    meta_author = False
     title_selectors = css("div.post_content_main h1", "h1#h1title", "h1.ep-h1")
     byline_selectors = css("div.post_time_source", "div.ep-time-soure")
     author_selectors = css("div.ep-source span.ep-editor", "span.ep-editor")
@@ -35,6 +36,7 @@ class NeteaseArticle(ArticlePage):
 
 class NeteaseArticleV2(ArticlePage):
     site = "163"
+    meta_author = False
     version = "V2"
     title_selectors = css(
         "h1.post_title",
@@ -55,6 +57,7 @@ class NeteaseColumnArticle(ArticlePage):
     """money.163.com 亦观察 columns (2015)."""
 
     site = "163"
+    meta_author = False
     version = "column"
     title_selectors = css(
         "h2.con1_ltle",
@@ -72,6 +75,7 @@ class NeteaseDyArticle(ArticlePage):
     """dy.163.com 网易号 pages (2019)."""
 
     site = "163"
+    meta_author = False
     version = "dy"
     title_selectors = css("div.article_title h2", "div.title h2", "h2")
     byline_selectors = css(

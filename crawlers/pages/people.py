@@ -10,7 +10,7 @@ class PeopleArticle(ArticlePage):
     site = "people"
     title_selectors = css("div.text_title h1", "div.title h1", "h1#p_title")
     byline_selectors = css("div.text_title div.box01 div.fl", "div.box01 div.fl", "p.sou")
-    author_selectors = css("div.text_title p.author", "p.author")
+    author_selectors = css("div.text_title p.author", "p.author", "div.edit")
     body_selectors = css("div#rwb_zw", "div.box_con", "div#p_content")
     noise_selectors = (*ArticlePage.noise_selectors, *css("div.zdfy", "center table", "div.box_pic"))
 
@@ -20,9 +20,7 @@ class PeopleArticleV2(ArticlePage):
     version = "V2"
     title_selectors = css("div.rm_txt div.col-1 h1", "div.rm_txt h1")
     byline_selectors = css("div.rm_txt div.channel div.col-1-1", "div.channel div.col-1-1")
-    author_selectors = css(
-        "div.rm_txt div.author",
-    )
+    author_selectors = css("div.rm_txt div.author", "div.rm_txt_con div.edit", "div.edit")
     body_selectors = css(
         "div.rm_txt_con",
     )

@@ -9,6 +9,7 @@ from crawlers.pages.common import css
 
 class SinaArticle(ArticlePage):
     site = "sina"
+    meta_author = False
     title_selectors = css("h1.main-title", "h1#artibodyTitle", "h1#main_title")
     date_selectors = css("div.date-source span.date", "span#pub_date", "span.time-source")
     source_selectors = css("div.date-source a.source", "div.date-source span.source", "span#media_name")

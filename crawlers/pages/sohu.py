@@ -10,7 +10,8 @@ class SohuArticle(ArticlePage):
     site = "sohu"
     title_selectors = css("div.text-title h1", "h1")
     date_selectors = css("span#news-time", "span.time")
-    author_selectors = css("div.user-info h4 a", "span.tag a")
+    # the 搜狐号 account publishing the piece is its source
+    source_selectors = css("div.user-info h4 a", "div.article-info span[data-role=original-link] a")
     body_selectors = css("article#mp-editor", "article.article")
     noise_selectors = (*ArticlePage.noise_selectors, *css("a#backsohucom", "p.ql-align-center + p:empty"))
     drop_lines = (*ArticlePage.drop_lines,)
