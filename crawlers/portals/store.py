@@ -1,0 +1,72 @@
+"""From a parsed PortalItem to a stored PortalRecord: city attribution, government flag, idempotent upsert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawlers.portals.records import PortalItem, looks_governmental
+from crawlers.portals.region import attribute
+from models.portal import ListKind, PortalRecord
+from storage.upsert import upsert
+
+_COURT_LISTS = {ListKind.DISHONEST_DEBTOR, ListKind.COURT_NOTICE, ListKind.JUDGMENT}
+
+
+def record_values(item: PortalItem, fetched_at: datetime | None = None) -> dict[str, Any]:
+    """The column values of the PortalRecord for `item` (dedup_key, region with its evidence, is_government)."""
+    court = item.authority if item.list_kind in _COURT_LISTS else None
+    authority = None if court else item.authority
+    where = attribute(authority=authority, court=court, credit_code=item.credit_code, address=item.address)
+    entity_type = item.entity_type
+    if entity_type is None and item.is_legal_entity:
+        entity_type = "法人或其他组织"
+    raw = dict(item.raw)
+    if item.address:
+        raw.setdefault("_address", item.address)
+    return {
+        "dedup_key": item.dedup_key,
+        "list_kind": item.list_kind,
+        "entity_name": item.entity_name[:512],
+        "credit_code": item.credit_code[:32] if item.credit_code else None,
+        "entity_type": entity_type[:32] if entity_type else None,
+        "is_government": looks_governmental(item.entity_name, item.credit_code, item.entity_type),
+        "authority": item.authority[:256] if item.authority else None,
+        "case_number": item.case_number[:256] if item.case_number else None,
+        "reason": item.reason,
+        "decided_on": item.decided_on,
+        "published_on": item.published_on,
+        "removed_on": item.removed_on,
+        "region_code": where.code,
+        "region_evidence": where.evidence,
+        "source": item.source[:64],
+        "source_ref": item.source_ref,
+        "raw": raw,
+        "fetched_at": fetched_at,
+    }
+
+
+def store_items(
+    session: Session, items: Iterable[PortalItem], fetched_at: datetime | None = None
+) -> tuple[int, int]:
+    """Upsert `items` by dedup_key in the caller's transaction; returns (new, already stored). A later read of the
+    same entry refreshes its fields (e.g. a 移出 date that appeared)."""
+    values = [record_values(i, fetched_at) for i in items]
+    keys = {v["dedup_key"] for v in values}
+    known: set[str] = set()
+    key_list = list(keys)
+    for i in range(0, len(key_list), 500):
+        chunk = key_list[i : i + 500]
+        known.update(session.scalars(select(PortalRecord.dedup_key).where(PortalRecord.dedup_key.in_(chunk))))
+    new = 0
+    seen: set[str] = set()
+    for v in values:
+        if v["dedup_key"] not in known and v["dedup_key"] not in seen:
+            new += 1
+        seen.add(v["dedup_key"])
+        upsert(session, PortalRecord, v, key=["dedup_key"])
+    return new, len(seen) - new
