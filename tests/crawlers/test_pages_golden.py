@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from crawlers.pages import SITE_MODULES, article_parser_for, homepage_parser_for
-from crawlers.registry import registry
 from crawlers.pages.groundtruth import golden_name, golden_rows, parse_fixture
+from crawlers.registry import registry
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CREDITWATCH_UPDATE_GOLDEN") == "1"
