@@ -19,6 +19,7 @@ from crawlers.pages.common import ParseError
 
 # A paragraph block shorter than this is more likely a teaser list than an article.
 _MIN_DENSE_CHARS = 80
+_MIN_GENERIC_CHARS = 20
 
 
 def _link_chars(element: etree._Element) -> int:
@@ -66,7 +67,9 @@ class GenericArticle(ArticlePage):
                 if child.tag in ("p", "h2", "h3", "h4", "blockquote", "figure", "center"):
                     lines.extend(common.blocks(child, self.noise_selectors))
             return lines
-        return trafilatura_paragraphs(root)
+        lines = trafilatura_paragraphs(root)
+        # a few stray words are what trafilatura finds on pages without an article
+        return lines if sum(len(line) for line in lines) >= _MIN_GENERIC_CHARS else []
 
 
 def trafilatura_paragraphs(root: etree._Element) -> list[str]:

@@ -116,7 +116,8 @@ class QqHotRanking:
             link = row.get("url") or row.get("surl")
             if not row.get("title") or not link:
                 continue
-            hot = row.get("hotEvent") if isinstance(row.get("hotEvent"), dict) else {}
+            hot_event = row.get("hotEvent")
+            hot: dict[str, Any] = hot_event if isinstance(hot_event, dict) else {}
             entries.append(
                 RankingEntryItem(
                     rank=len(entries) + 1,
