@@ -51,6 +51,7 @@ def sites_list() -> None:
 # Those modules import their heavy dependencies inside the commands, so `creditwatch --help` stays fast.
 AREA_MODULES: list[str] = [
     "cli_crawl_extract",
+    "cli_portals",
 ]
 for _name in AREA_MODULES:
     importlib.import_module(f"monitor.{_name}").register(app)
