@@ -50,6 +50,7 @@ def sites_list() -> None:
 # Commands of the other areas, each in its own module with a `register(app)` function; one line each.
 # Those modules import their heavy dependencies inside the commands, so `creditwatch --help` stays fast.
 AREA_MODULES: list[str] = [
+    "cli_serve",
     "cli_crawl_extract",
     "cli_portals",
 ]
