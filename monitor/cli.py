@@ -52,6 +52,7 @@ def sites_list() -> None:
 AREA_MODULES: list[str] = [
     "cli_serve",
     "cli_crawl_extract",
+    "cli_scoring",
     "cli_portals",
 ]
 for _name in AREA_MODULES:
