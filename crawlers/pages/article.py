@@ -21,7 +21,8 @@ BOILERPLATE = (
         r"^(?:分享到|分享让更多人看到|扫一扫|点击进入专题|返回搜狐|查看更多|打开APP|特别声明|本文来源)"
     ),
     re.compile(r"^(?:\[|【)\s*(?:纠错|打印|关闭)\s*(?:\]|】)$"),
-    re.compile(r"^(?:图集|精彩视频推荐|原标题[:：]?|\+?关注|举报)$"),
+    re.compile(r"^(?:图集|精彩视频推荐|原标题[:：]?|\+?关注|举报|相关新闻[:：]?)$"),
+    re.compile(r"^(?:您的浏览器暂时无法播放此视频|关注公众号[:：]|新酷产品第一时间免费试玩)"),
     re.compile(r"(?:>>|》》)\s*\|?$"),  # "返回腾讯网首页>>", "点击进入…>>", pagers "|<<1234下一页>>|"
     re.compile(r"^\d{1,2}$"),  # page numbers
 )
@@ -140,9 +141,9 @@ class ArticlePage:
         for container in containers:
             if self.paragraph_only:
                 for p in container.iter("p"):
-                    lines.extend(common.blocks(p, self.noise_selectors))
+                    lines.extend(common.blocks(p, self.noise_selectors, drop_link_lines=True))
             else:
-                lines.extend(common.blocks(container, self.noise_selectors))
+                lines.extend(common.blocks(container, self.noise_selectors, drop_link_lines=True))
         return lines
 
     def body(self, root: etree._Element) -> str:

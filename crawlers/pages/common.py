@@ -124,41 +124,51 @@ def _inside_dropped(node: etree._Element | None, stop: etree._Element) -> bool:
     return False
 
 
-def blocks(element: etree._Element, noise: Sequence[CSSSelector] = ()) -> list[str]:
-    """Text blocks (paragraphs) of a container: block elements and <br> break lines; noise removed."""
+def blocks(
+    element: etree._Element, noise: Sequence[CSSSelector] = (), drop_link_lines: bool = False
+) -> list[str]:
+    """Text blocks (paragraphs) of a container: block elements and <br> break lines; noise removed.
+
+    With ``drop_link_lines`` a line made (almost) only of link text is dropped: inside an article body such
+    lines are related-news lists and "click here" teasers, not the story.
+    """
     skip: set[etree._Element] = set()
     for selector in noise:
         skip.update(selector(element))
     lines: list[str] = []
-    current: list[str] = []
+    current: list[tuple[str, bool]] = []
 
     def flush() -> None:
-        text = clean("".join(current))
+        text = clean("".join(piece for piece, _ in current))
         if text:
-            lines.append(text)
+            linked = len(clean("".join(piece for piece, in_link in current if in_link)))
+            if not (drop_link_lines and linked >= _LINK_LINE_SHARE * len(text)):
+                lines.append(text)
         current.clear()
 
-    def walk(node: etree._Element) -> None:
+    def walk(node: etree._Element, in_link: bool) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
         if node in skip or tag in _DROP_TAGS or not tag:
             return
+        in_link = in_link or (tag == "a" and bool(node.get("href")))
         is_block = tag in _BLOCK_TAGS
-        if is_block:
-            flush()
-        if tag == "br":
+        if is_block or tag == "br":
             flush()
         if node.text:
-            current.append(node.text)
+            current.append((node.text, in_link))
         for child in node:
-            walk(child)
+            walk(child, in_link)
             if child.tail:
-                current.append(child.tail)
+                current.append((child.tail, in_link))
         if is_block:
             flush()
 
-    walk(element)
+    walk(element, False)
     flush()
     return lines
+
+
+_LINK_LINE_SHARE = 0.9
 
 
 def join_body(paragraphs: Iterable[str], drop: Sequence[re.Pattern[str]] = ()) -> str:
