@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
                 stored = stored_scores(session, m.name, month)
                 versions = sorted({row.model_version for row in stored if row.model_version != m.version})
                 base_version = versions[-1] if versions else m.version
-                baseline = [row for row in stored if row.model_version == base_version]
+                changes = compare([row for row in stored if row.model_version == base_version], results)
                 session.rollback()
             else:
                 store_results(session, results)
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         if dry_run:
             table = Table("rank", "city", "name", f"{base_version} total", f"{m.version} total", "Δ", "rank was",
                           title=f"what-if {m.name} {m.version} vs stored {base_version}, {month} (nothing stored)")  # fmt: skip
-            for c in compare(baseline, results):
+            for c in changes:
                 table.add_row(
                     str(c.new_rank), c.division_code, c.name,
                     "—" if c.old_total is None else f"{c.old_total:.2f}", f"{c.new_total:.2f}",

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
@@ -109,7 +110,7 @@ def read_inputs(path: Path, model_name: str | None = None) -> tuple[IndexModel, 
     """Parse and validate a filled template; raises ManualImportError listing every bad row and column."""
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ManualImportError(path, [f"not a readable XLSX file ({exc})"]) from None
     problems: list[str] = []
     name = model_name

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +28,12 @@ from scoring.formulas import FORMULAS, parameters
 from scoring.metrics import METRICS
 
 MODELS_DIR = config_file("index_models")
+
+
+def models_dir() -> Path:
+    """Where model files live: `CREDITWATCH_INDEX_MODELS` (an office's own tuned copies), else config/index_models."""
+    env = os.environ.get("CREDITWATCH_INDEX_MODELS")
+    return Path(env) if env else MODELS_DIR
 
 
 class ModelFileError(ValueError):
@@ -539,7 +546,7 @@ def load_model_file(path: Path) -> IndexModel:
 
 
 def available_models(directory: Path | None = None) -> list[str]:
-    return sorted(p.stem for p in (directory or MODELS_DIR).glob("*.yaml") if not p.stem.startswith("_"))
+    return sorted(p.stem for p in (directory or models_dir()).glob("*.yaml") if not p.stem.startswith("_"))
 
 
 @lru_cache(maxsize=32)
@@ -553,7 +560,7 @@ def load_model(name: str, version: str | None = None, directory: Path | None = N
     `version` selects an archived version kept as `<name>@<version>.yaml` (for what-if comparisons); without it, or
     when it equals the current file's version, the current `<name>.yaml`.
     """
-    base = directory or MODELS_DIR
+    base = directory or models_dir()
     path = base / f"{name}.yaml"
     if not path.is_file():
         raise ModelFileError(
