@@ -41,6 +41,10 @@ _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5"))
 _MAX_HEADING_CHARS = 10
 # A short "heading" that links to a dated/numbered page is a headline, not a section title.
 _ARTICLE_LINK = re.compile(r"/20\d\d[-/]?\d{2}|\d{6,}|/a/|/article/|content_")
+# Comment counters ("342 跟贴 342"), "更多>>" links and bare [栏目] tags are not headlines.
+_NOT_HEADLINE = re.compile(r"^[\d\s]+(?:跟贴|评论|条评论)?[\d\s]*$|^更多|(?:>>|»)$")
+_TAG_ONLY = re.compile(r"^[\[【][^\]】]{1,12}[\]】]$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _MAX_LEAD_LINKS = 8
 _MAX_TOP_LINKS = 40
 
@@ -108,6 +112,8 @@ class HomepagePage:
                 block = TOP
             if tag != "a" and (tag in _HEADING_TAGS or _HEADING_CLASS.search(_attrs(node))):
                 heading = common.text_of(node).rstrip(":：").strip()
+                # ce.cn decorates headings with <em>con</em>
+                heading = re.sub(r"^[a-z]{2,6}\s+(?=[\u4e00-\u9fff])", "", heading)
                 if (
                     2 <= len(heading) <= _MAX_HEADING_CHARS
                     and not node.findall(".//li")
@@ -126,12 +132,14 @@ class HomepagePage:
     def _add(
         self, link: etree._Element, block: str, base: str, out: list[HeadlineItem], seen: set[str]
     ) -> None:
-        title = common.text_of(link) or common.clean(link.get("title"))
-        if len(title) < self.min_title_chars:
+        title = (common.text_of(link) or common.clean(link.get("title"))).rstrip(" |｜").strip()
+        if len(title) < self.min_title_chars or _NOT_HEADLINE.search(title) or not _looks_like_words(title):
             return
         target = common.absolute(base, link.get("href"))
         if not target or target in seen:
             return
+        if _TAG_ONLY.match(title) and not _ARTICLE_LINK.search(target):
+            return  # a [栏目] tag linking to its channel
         seen.add(target)
         out.append(HeadlineItem(position=len(out) + 1, block=block, title=title, url=target))
 
@@ -235,13 +243,13 @@ class GmwHomepage(HomepagePage):
 
 class CeHomepage(HomepagePage):
     site = "ce"
-    lead_selectors = css("div.toutiao", "div#toutiao", "div.headline")
+    lead_selectors = css(
+        "div.area-main div.hot_news",
+    )
     top_selectors = css(
-        "div#rolling",
+        "div.area-main div.hotnews",
     )
-    exclude_selectors = css(
-        "div.advert",
-    )
+    exclude_selectors = css("div.advert", "div#rolling")
 
 
 class NeteaseHomepage(HomepagePage):
@@ -279,6 +287,11 @@ _HOMEPAGES: dict[str, type[HomepagePage]] = {
         QqHomepage,
     )
 }
+
+
+def _looks_like_words(title: str) -> bool:
+    """Two Chinese characters or four words: a headline, not a language switch ("English") or a code."""
+    return len(_CJK.findall(title)) >= 2 or len(title.split()) >= 4
 
 
 def homepage_page_for(site_key: str) -> HomepagePage:
