@@ -5,7 +5,7 @@ gets the recorded bytes, status and headers for every recorded URL:
 
 * plain HTTP: the proxy request carries the absolute URL (``GET http://www.people.com.cn/ HTTP/1.1``);
 * HTTPS: the client opens a ``CONNECT`` tunnel; the server answers it with TLS itself (a throw-away self-signed
-  certificate, which Scrapy does not verify by default) and serves the recorded response inside the tunnel.
+  certificate made for that host; Scrapy does not verify the issuer) and serves the recorded response inside the tunnel.
 
 Lookup is exact first, then fuzzy the way web-archive replay tools do it: the other scheme (http/https), then
 the URL without volatile query parameters (dates, callbacks, cache-busters). An unknown URL gets a 404 marked
@@ -19,6 +19,7 @@ which the spiders use as the fetch time so a replayed crawl stores what the reco
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import socket
@@ -93,22 +94,31 @@ class ReplayIndex:
 
 
 _CERT_LOCK = threading.Lock()
-_CERT_FILES: tuple[str, str] | None = None
+_CERT_DIR: Path | None = None
+_CONTEXTS: dict[str, ssl.SSLContext] = {}
 
 
-def _self_signed_cert() -> tuple[str, str]:
-    """A throw-away certificate for TLS inside CONNECT tunnels (made once per process, in a temp dir)."""
-    global _CERT_FILES
+def _tls_context(host: str) -> ssl.SSLContext:
+    """A server TLS context with a throw-away self-signed certificate for `host` (made once per host and
+    process), so the client's hostname check passes even though nothing verifies the issuer."""
+    global _CERT_DIR
     with _CERT_LOCK:
-        if _CERT_FILES is not None:
-            return _CERT_FILES
+        context = _CONTEXTS.get(host)
+        if context is not None:
+            return context
+        import ipaddress
+
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.x509.oid import NameOID
 
         key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "creditwatch replay")])
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host[:64] or "replay")])
+        try:
+            alt: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+        except ValueError:
+            alt = x509.DNSName(host)
         now = datetime.now(UTC)
         cert = (
             x509.CertificateBuilder()
@@ -118,10 +128,13 @@ def _self_signed_cert() -> tuple[str, str]:
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(days=1))
             .not_valid_after(now + timedelta(days=3650))
+            .add_extension(x509.SubjectAlternativeName([alt]), critical=False)
             .sign(key, hashes.SHA256())
         )
-        folder = Path(tempfile.mkdtemp(prefix="cw-replay-"))
-        cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+        if _CERT_DIR is None:
+            _CERT_DIR = Path(tempfile.mkdtemp(prefix="cw-replay-"))
+        stem = hashlib.sha1(host.encode()).hexdigest()[:16]
+        cert_path, key_path = _CERT_DIR / f"{stem}.crt", _CERT_DIR / f"{stem}.key"
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         key_path.write_bytes(
             key.private_bytes(
@@ -130,8 +143,10 @@ def _self_signed_cert() -> tuple[str, str]:
                 serialization.NoEncryption(),
             )
         )
-        _CERT_FILES = (str(cert_path), str(key_path))
-        return _CERT_FILES
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(cert_path), str(key_path))
+        _CONTEXTS[host] = context
+        return context
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -154,10 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200, "Connection established")
         self.end_headers()
         self.wfile.flush()
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(*_self_signed_cert())
         try:
-            tls = context.wrap_socket(self.connection, server_side=True)
+            tls = _tls_context(host).wrap_socket(self.connection, server_side=True)
         except (ssl.SSLError, OSError) as exc:
             log.debug("replay: TLS handshake for %s failed: %s", self.path, exc)
             self.close_connection = True

@@ -1,0 +1,208 @@
+"""Downloader middlewares: replay routing, WARC recording, charset check, the fetch archive, WAF challenges.
+
+Order on the way back from the network (process_response runs from the highest number down):
+590 HttpCompression → 589 WarcRecord → 587 Charset → 585 Archive → 583 Waf → 550 Retry → ...
+so the WARC and the archive hold decompressed bodies, every response (5xx before its retry, WAF pages, 404s)
+is archived, and a WAF challenge becomes one counted, logged `WafChallenge` instead of a crash or a retry loop.
+
+Settings read: ``REPLAY_PROXY`` (route every request through the replay server), ``REPLAY_RECORDED_TIME``
+(take the fetch time from the recording's ``Memento-Datetime``), ``RECORD_WARC`` (path of a WARC to write).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response, TextResponse
+
+from config.settings import TZ
+from crawlers.encoding import decode_html, header_charset, meta_charset, normalise_charset
+from crawlers.pipelines import CrawlStore, site_key
+from crawlers.warc import WarcRecorder
+
+log = logging.getLogger(__name__)
+
+# 加速乐 (Jiasule) sets the __jsl_clearance cookie from a 521 page; 瑞数 (RiverSecurity) pages boot from $_ts.
+_JSL = re.compile(rb"__jsl_clearance|_jsl_clearance_s|jsl_uid|document\.cookie\s*=\s*\(?['\"]__jsl", re.I)
+_RIVER = re.compile(rb"\$_ts\s*=|\$_ts\[|window\[['\"]\$_ts['\"]\]|\$_TS", re.I)
+_CHALLENGE_STATUS = frozenset((412, 521))
+
+
+class WafChallenge(IgnoreRequest):
+    """The site answered with an anti-bot challenge page instead of content."""
+
+
+def waf_challenge(status: int, body: bytes) -> str | None:
+    """Name the anti-bot challenge a response is, or None for an ordinary response."""
+    head = body[:65536]
+    if _JSL.search(head):
+        return f"WAF challenge: 加速乐 __jsl_clearance (HTTP {status})"
+    if _RIVER.search(head):
+        return f"WAF challenge: 瑞数 RiverSecurity $_ts (HTTP {status})"
+    if status in _CHALLENGE_STATUS:
+        return f"WAF challenge: HTTP {status}"
+    return None
+
+
+def fetch_time(response: Response, recorded: bool) -> datetime:
+    """When the response was seen: the recording's capture time when replaying, else now (Asia/Shanghai)."""
+    if recorded:
+        stamp = response.headers.get(b"Memento-Datetime")
+        if stamp:
+            try:
+                return parsedate_to_datetime(stamp.decode("latin-1")).astimezone(TZ)
+            except (TypeError, ValueError):
+                log.warning("bad Memento-Datetime %r on %s", stamp, response.url)
+    return datetime.now(TZ)
+
+
+def _headers(response: Response) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, values in response.headers.items():
+        key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
+        out[key] = ", ".join(v.decode("latin-1") for v in values)
+    return out
+
+
+class ReplayProxyMiddleware:
+    """Sends every request (robots.txt included) to the replay server as a proxy; URLs stay the real ones."""
+
+    def __init__(self, proxy: str) -> None:
+        self.proxy = proxy
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ReplayProxyMiddleware:
+        proxy = crawler.settings.get("REPLAY_PROXY")
+        if not proxy:
+            raise NotConfigured
+        return cls(proxy)
+
+    def process_request(self, request: Request) -> None:
+        request.meta["proxy"] = self.proxy
+
+
+class WarcRecordMiddleware:
+    """Keeps every response in a WARC file (`creditwatch record`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.recorder = WarcRecorder(path)
+        self.recorder.write_info({"software": "creditwatch", "format": "WARC File Format 1.1"})
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcRecordMiddleware:
+        path = crawler.settings.get("RECORD_WARC")
+        if not path:
+            raise NotConfigured
+        mw = cls(Path(path))
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        pairs = [(k, v) for k, v in _headers(response).items()]
+        self.recorder.write_response(response.url, response.status, pairs, response.body, datetime.now(TZ))
+        return response
+
+    def spider_closed(self) -> None:
+        self.recorder.close()
+        log.info("recorded %d responses", self.recorder.count)
+
+
+class CharsetMiddleware:
+    """When the HTTP header and the page's meta tag name different charsets, decode by the one with the least
+    mojibake (crawlers.encoding) instead of Scrapy's header-first rule, and note the conflict."""
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        declared, in_page = header_charset(content_type), meta_charset(response.body)
+        if not declared or not in_page or declared == in_page:
+            return response
+        _, codec = decode_html(response.body, content_type)
+        current = normalise_charset(response.encoding)
+        note = f"charset conflict: header {declared}, page {in_page}; decoded as {codec}"
+        request.meta["charset_conflict"] = note
+        log.info("%s: %s", response.url, note)
+        if codec != current:
+            return response.replace(encoding=codec)
+        return response
+
+
+class ArchiveMiddleware:
+    """Archives every response in `fetches` and tells the callback which row holds it (``meta['fetch_id']``)."""
+
+    def __init__(self, store: CrawlStore, recorded_time: bool) -> None:
+        self.store = store
+        self.recorded_time = recorded_time
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveMiddleware:
+        return cls(CrawlStore.from_crawler(crawler), crawler.settings.getbool("REPLAY_RECORDED_TIME"))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.headers.get(b"X-Replay") in (b"miss", b"default-robots"):
+            # Not a response of the site: the replay server's answer for a URL the recording lacks.
+            return response
+        fetched_at = fetch_time(response, self.recorded_time)
+        request.meta["fetched_at"] = fetched_at
+        error = waf_challenge(response.status, response.body)
+        if error:
+            request.meta["waf"] = error
+        elif request.meta.get("charset_conflict"):
+            error = request.meta["charset_conflict"]
+        first_url = (request.meta.get("redirect_urls") or [request.url])[0]
+        try:
+            request.meta["fetch_id"] = self.store.archive(
+                url=first_url,
+                final_url=response.url,
+                status=response.status,
+                headers=_headers(response),
+                body=response.body,
+                fetched_at=fetched_at,
+                encoding=response.encoding if isinstance(response, TextResponse) else None,
+                error=error,
+            )
+        except Exception as exc:  # the crawl goes on; the missing evidence is counted for the site
+            log.exception("archiving %s failed", response.url)
+            self.store.failure(site_key(response.url), response.url, f"archive: {type(exc).__name__}: {exc}")
+        return response
+
+
+class WafMiddleware:
+    """Turns an anti-bot challenge into a `WafChallenge` counted for its site (no retry: it would not pass)."""
+
+    def __init__(self, store: CrawlStore) -> None:
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WafMiddleware:
+        return cls(CrawlStore.from_crawler(crawler))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        reason = request.meta.get("waf") or waf_challenge(response.status, response.body)
+        if not reason:
+            return response
+        if request.url.endswith("/robots.txt"):
+            # A challenged robots.txt: Scrapy then treats the site as allowing everything; the articles
+            # themselves will meet the same challenge and be counted there.
+            return response
+        log.warning("%s: %s", response.url, reason)
+        self.store.waf(site_key(response.url), response.url, reason)
+        raise WafChallenge(reason)
+
+
+def describe_failure(failure: Any) -> str:
+    """One line for a Twisted failure in an errback (HTTP status, timeout, DNS, ...)."""
+    exc = failure.value
+    response = getattr(exc, "response", None)
+    if response is not None:
+        return f"HTTP {response.status}"
+    return f"{type(exc).__name__}: {exc}"[:300]

@@ -1,0 +1,410 @@
+"""Storage of a crawl: the fetch archive, articles, homepage snapshots, ranking lists, and per-site parser health.
+
+One `CrawlStore` per crawler (built from the crawler's settings) is shared by the archive downloader middleware
+(every response is archived in `fetches`, gzip + sha256) and by `StorePipeline` (items upserted idempotently,
+appearances and ranking entries linked to articles by URL). Settings read:
+
+* ``CREDITWATCH_DATABASE_URL`` — database (default: creditwatch settings, ``sqlite:///var/creditwatch.db``);
+  the schema must exist (``creditwatch db upgrade``; `crawlers.run.run_crawl` does it).
+* ``CREDITWATCH_RUN_ID`` — names this crawl's parser-health rows (default: spider name + start time).
+* ``CREDITWATCH_STATS_FILE`` — where to write Scrapy's stats as JSON at the end (used by crawlers.run).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import Crawler
+from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.orm import Session
+
+from config.settings import TZ, get_settings
+from crawlers.items import ArticleItem, HomepageItem, RankingItem
+from crawlers.registry import registry, site_for_url
+from models import (
+    Appearance,
+    Article,
+    CrawlStat,
+    Fetch,
+    HomepageSnapshot,
+    RankingEntry,
+    RankingSnapshot,
+    Site,
+)
+from storage.db import make_engine, session_scope
+from storage.repository import archive_fetch, sync_sites
+from storage.upsert import upsert
+
+log = logging.getLogger(__name__)
+
+MAX_ERRORS_PER_SITE = 50
+_STORE_ATTR = "_creditwatch_store"
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What a spider callback yields: a page object's item plus where it came from."""
+
+    item: ArticleItem | HomepageItem | RankingItem
+    site: str
+    """Registry key of the site the response belongs to."""
+    request_url: str
+    """The URL asked for (before redirects): what homepages and ranking lists link to."""
+    response_url: str
+    fetch_id: int | None = None
+    """Row of the archived response in `fetches`."""
+    list_name: str | None = None
+    """Ranking lists: the stored list name (registry source name + the page's own list name)."""
+
+
+@dataclass(slots=True)
+class SiteHealth:
+    responses: int = 0
+    items: int = 0
+    empty_bodies: int = 0
+    missing_dates: int = 0
+    failures: int = 0
+    waf_challenges: int = 0
+    not_recorded: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def note(self, url: str, reason: str) -> None:
+        if len(self.errors) < MAX_ERRORS_PER_SITE:
+            self.errors.append({"url": url, "reason": reason[:300]})
+
+
+def site_key(url: str) -> str:
+    entry = site_for_url(url)
+    return entry.key if entry is not None else "unknown"
+
+
+class CrawlStore:
+    """Database writes of one crawl; counts per-site parser health and writes it to `crawl_stats` at the end."""
+
+    def __init__(self, engine: Engine, spider_name: str, run_id: str) -> None:
+        self.engine = engine
+        self.spider_name = spider_name
+        self.run_id = run_id
+        self.started_at = datetime.now(TZ)
+        self.health: dict[str, SiteHealth] = {}
+        self._lock = threading.Lock()
+        with session_scope(engine) as s:
+            sync_sites(s, (e.model_dump() for e in registry()))
+            self.site_ids: dict[str, int] = {site.key: site.id for site in s.scalars(select(Site))}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlStore:
+        """The crawler's store, created on first use (middlewares and the pipeline share it)."""
+        store = getattr(crawler, _STORE_ATTR, None)
+        if store is None:
+            settings = crawler.settings
+            url = settings.get("CREDITWATCH_DATABASE_URL") or get_settings().database_url
+            name = crawler.spidercls.name if crawler.spidercls else "crawl"
+            run_id = settings.get("CREDITWATCH_RUN_ID") or (
+                f"{name}-{datetime.now(TZ):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+            )
+            store = cls(make_engine(url), name, run_id)
+            setattr(crawler, _STORE_ATTR, store)
+        return store
+
+    def site(self, key: str) -> SiteHealth:
+        with self._lock:
+            return self.health.setdefault(key, SiteHealth())
+
+    # -- the fetch archive -------------------------------------------------------------------------------------
+    def archive(
+        self,
+        *,
+        url: str,
+        final_url: str,
+        status: int,
+        headers: dict[str, Any],
+        body: bytes,
+        fetched_at: datetime,
+        encoding: str | None,
+        error: str | None,
+    ) -> int:
+        key = site_key(final_url)
+        self.site(key).responses += 1
+        with session_scope(self.engine) as s:
+            row = archive_fetch(
+                s,
+                url=url,
+                final_url=final_url,
+                status=status,
+                headers=headers,
+                body=body,
+                fetched_at=fetched_at,
+                encoding=encoding,
+                site_id=self.site_ids.get(key),
+                spider=self.spider_name,
+                error=error,
+            )
+            return row.id
+
+    # -- incremental crawling ----------------------------------------------------------------------------------
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of `urls` are stored already: as an article's canonical URL or as the URL it was fetched from."""
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        with Session(self.engine) as s:
+            for i in range(0, len(wanted), 400):
+                chunk = wanted[i : i + 400]
+                found.update(s.scalars(select(Article.url).where(Article.url.in_(chunk))))
+                fetched = (
+                    select(Fetch.url, Fetch.final_url)
+                    .join(Article, Article.fetch_id == Fetch.id)
+                    .where(or_(Fetch.url.in_(chunk), Fetch.final_url.in_(chunk)))
+                )
+                for u, fu in s.execute(fetched):
+                    found.update(x for x in (u, fu) if x in chunk)
+        return found
+
+    def pending_links(self, sites: set[str] | None, limit_per_site: int) -> list[tuple[str, str]]:
+        """Article links seen on homepages and ranking lists that no stored article answers yet,
+        newest snapshot first: ``[(site_key, url)]``."""
+        out: dict[str, list[str]] = {}
+        with Session(self.engine) as s:
+            rows = s.execute(
+                select(Appearance.url, HomepageSnapshot.captured_at)
+                .join(HomepageSnapshot, Appearance.snapshot_id == HomepageSnapshot.id)
+                .where(Appearance.article_id.is_(None))
+                .order_by(HomepageSnapshot.captured_at.desc(), Appearance.position)
+            ).all()
+            rows += s.execute(
+                select(RankingEntry.url, RankingSnapshot.captured_at)
+                .join(RankingSnapshot, RankingEntry.snapshot_id == RankingSnapshot.id)
+                .where(RankingEntry.article_id.is_(None))
+                .order_by(RankingSnapshot.captured_at.desc(), RankingEntry.rank)
+            ).all()
+        rows.sort(key=lambda r: r[1], reverse=True)
+        seen: set[str] = set()
+        for url, _ in rows:
+            if url in seen:
+                continue
+            seen.add(url)
+            entry = site_for_url(url)
+            if entry is None or not entry.is_article_url(url) or (sites and entry.key not in sites):
+                continue
+            bucket = out.setdefault(entry.key, [])
+            if len(bucket) < limit_per_site:
+                bucket.append(url)
+        return [(k, u) for k, urls in out.items() for u in urls]
+
+    # -- items -------------------------------------------------------------------------------------------------
+    def store(self, parsed: Parsed) -> None:
+        item = parsed.item
+        health = self.site(parsed.site)
+        with session_scope(self.engine) as s:
+            if isinstance(item, ArticleItem):
+                self._store_article(s, parsed, item)
+                if not item.body.strip():
+                    health.empty_bodies += 1
+                    health.note(parsed.response_url, "empty body")
+                if item.published_at is None:
+                    health.missing_dates += 1
+                    health.note(parsed.response_url, "no publication date")
+            elif isinstance(item, HomepageItem):
+                self._store_homepage(s, parsed, item)
+            elif isinstance(item, RankingItem):
+                self._store_ranking(s, parsed, item)
+            else:  # pragma: no cover - spiders yield only these
+                raise TypeError(f"cannot store {type(item).__name__}")
+        health.items += 1
+
+    def _article_ids(self, s: Session, urls: set[str]) -> dict[str, int]:
+        """Stored articles answering any of `urls`, by canonical URL or by the URL they were fetched from."""
+        if not urls:
+            return {}
+        found: dict[str, int] = {}
+        chunked = list(urls)
+        for i in range(0, len(chunked), 400):
+            chunk = chunked[i : i + 400]
+            for aid, url in s.execute(select(Article.id, Article.url).where(Article.url.in_(chunk))):
+                found[url] = aid
+            rows = s.execute(
+                select(Article.id, Fetch.url, Fetch.final_url)
+                .join(Fetch, Article.fetch_id == Fetch.id)
+                .where(or_(Fetch.url.in_(chunk), Fetch.final_url.in_(chunk)))
+            )
+            for aid, u, fu in rows:
+                for x in (u, fu):
+                    if x in urls:
+                        found.setdefault(x, aid)
+        return found
+
+    def _store_article(self, s: Session, parsed: Parsed, item: ArticleItem) -> None:
+        site_id = self.site_ids.get(item.site) or self.site_ids.get(parsed.site)
+        article = upsert(
+            s,
+            Article,
+            {
+                "url": item.url[:1024],
+                "site_id": site_id,
+                "title": item.title,
+                "published_at": item.published_at,
+                "source": item.source[:256] or None,
+                "author": item.author[:256] or None,
+                "body": item.body,
+                "extractor": item.extractor[:64],
+                "fetch_id": parsed.fetch_id,
+            },
+            key=["url"],
+        )
+        urls = list({item.url, parsed.request_url, parsed.response_url})
+        s.execute(
+            update(Appearance)
+            .where(Appearance.url.in_(urls), Appearance.article_id.is_(None))
+            .values(article_id=article.id)
+        )
+        s.execute(
+            update(RankingEntry)
+            .where(RankingEntry.url.in_(urls), RankingEntry.article_id.is_(None))
+            .values(article_id=article.id)
+        )
+
+    def _store_homepage(self, s: Session, parsed: Parsed, item: HomepageItem) -> None:
+        site_id = self.site_ids[parsed.site]
+        snap = upsert(
+            s,
+            HomepageSnapshot,
+            {
+                "site_id": site_id,
+                "url": item.url,
+                "captured_at": item.captured_at,
+                "fetch_id": parsed.fetch_id,
+            },
+            key=["site_id", "captured_at"],
+        )
+        ids = self._article_ids(s, {h.url for h in item.headlines})
+        for h in item.headlines:
+            upsert(
+                s,
+                Appearance,
+                {
+                    "snapshot_id": snap.id,
+                    "position": h.position,
+                    "block": h.block[:64],
+                    "title": h.title,
+                    "url": h.url[:1024],
+                    "article_id": ids.get(h.url),
+                },
+                key=["snapshot_id", "position"],
+            )
+
+    def _store_ranking(self, s: Session, parsed: Parsed, item: RankingItem) -> None:
+        site_id = self.site_ids[parsed.site]
+        snap = upsert(
+            s,
+            RankingSnapshot,
+            {
+                "site_id": site_id,
+                "list_name": (parsed.list_name or item.list_name or "排行")[:128],
+                "period": item.period[:32] or None,
+                "url": item.url,
+                "captured_at": item.captured_at,
+                "fetch_id": parsed.fetch_id,
+            },
+            key=["site_id", "list_name", "captured_at"],
+        )
+        ids = self._article_ids(s, {e.url for e in item.entries})
+        for e in item.entries:
+            upsert(
+                s,
+                RankingEntry,
+                {
+                    "snapshot_id": snap.id,
+                    "rank": e.rank,
+                    "title": e.title,
+                    "url": e.url[:1024],
+                    "value": float(e.value) if e.value is not None else None,
+                    "article_id": ids.get(e.url),
+                },
+                key=["snapshot_id", "rank"],
+            )
+
+    # -- parser health -----------------------------------------------------------------------------------------
+    def failure(self, site: str, url: str, reason: str) -> None:
+        h = self.site(site)
+        h.failures += 1
+        h.note(url, reason)
+
+    def waf(self, site: str, url: str, reason: str) -> None:
+        h = self.site(site)
+        h.waf_challenges += 1
+        h.note(url, reason)
+
+    def not_recorded(self, site: str, url: str) -> None:
+        self.site(site).not_recorded += 1
+
+    def write_health(self) -> None:
+        """Upsert this run's per-site counts into `crawl_stats` (called at the end, safe to call again)."""
+        finished = datetime.now(TZ)
+        with session_scope(self.engine) as s:
+            for key, h in sorted(self.health.items()):
+                errors = list(h.errors)
+                if h.not_recorded:
+                    errors.append(
+                        {"url": "", "reason": f"{h.not_recorded} URL(s) not in the replayed recording"}
+                    )
+                upsert(
+                    s,
+                    CrawlStat,
+                    {
+                        "run_id": self.run_id,
+                        "spider": self.spider_name,
+                        "site_key": key,
+                        "started_at": self.started_at,
+                        "finished_at": finished,
+                        "responses": h.responses,
+                        "items": h.items,
+                        "empty_bodies": h.empty_bodies,
+                        "missing_dates": h.missing_dates,
+                        "failures": h.failures,
+                        "waf_challenges": h.waf_challenges,
+                        "errors": errors,
+                    },
+                    key=["run_id", "site_key"],
+                )
+
+    def close(self) -> None:
+        self.write_health()
+        self.engine.dispose()
+
+
+class StorePipeline:
+    """Upserts every `Parsed` item; a failing item is logged and counted for its site, the crawl goes on."""
+
+    def __init__(self, store: CrawlStore, crawler: Crawler | None = None) -> None:
+        self.store = store
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(CrawlStore.from_crawler(crawler), crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Parsed):
+            return item
+        try:
+            self.store.store(item)
+        except Exception as exc:  # one bad item must not stop the crawl; it is counted and logged
+            log.exception("storing %s from %s failed", type(item.item).__name__, item.response_url)
+            self.store.failure(item.site, item.response_url, f"store: {type(exc).__name__}: {exc}")
+        return item
+
+    def close_spider(self) -> None:
+        self.store.close()
+        # crawlers.run reads the crawl's counters from this file (CREDITWATCH_STATS_FILE).
+        target = self.crawler.settings.get("CREDITWATCH_STATS_FILE") if self.crawler else None
+        if target and self.crawler is not None and self.crawler.stats is not None:
+            stats = self.crawler.stats.get_stats()
+            Path(target).write_text(json.dumps(stats, default=str, ensure_ascii=False), encoding="utf-8")
