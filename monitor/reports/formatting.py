@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from config.settings import TZ
+
+if TYPE_CHECKING:
+    from monitor.reports.data import MonthlyReport
 
 DOMAIN_LABELS: dict[str, str] = {
     "government": "政务诚信",
@@ -88,3 +92,40 @@ def hours(h: float | None) -> str:
 def xml_safe(text: str | None) -> str:
     """Text as DOCX/XLSX can store it: illegal control characters dropped, nothing else changed."""
     return "" if text is None else _XML_ILLEGAL.sub("", text)
+
+
+def summary_lines(report: MonthlyReport) -> list[str]:
+    """The opening paragraph of every format: what moved, what hurt, what the office still has to do."""
+    lines: list[str] = []
+    city = report.city_name
+    if report.total is None:
+        lines.append(f"{month_title(report.month)}{city}暂无综合指数数据。")
+    else:
+        text = f"{month_title(report.month)}{city}城市信用综合指数为 {report.total:.2f}"
+        if report.change is not None:
+            text += "，较上月" + (
+                "持平"
+                if report.change == 0
+                else f"{'上升' if report.change > 0 else '下降'} {abs(report.change):.2f}"
+            )
+        if report.rank is not None:
+            text += f"，在{report.peer_count or '—'}个同级城市中排第 {report.rank} 位"
+            if report.rank_change:
+                text += f"（{rank_move(report.rank_change)}）"
+        lines.append(text + "。")
+    n_major = len(report.major_events)
+    if n_major:
+        ded = sum(e.deduction or 0.0 for e in report.major_events)
+        off = sum(e.offset or 0.0 for e in report.major_events)
+        answered = sum(1 for e in report.major_events if any(f.confirmed for f in e.feedback))
+        lines.append(
+            f"本月新增重大失信事件 {n_major} 件，扣分 {ded:.2f}，政府反馈抵扣 {off:.2f}；"
+            f"{answered} 件已有经确认的政府反馈。"
+        )
+    else:
+        lines.append("本月未发生重大失信事件。")
+    lines.append(f"本月监测到失信事件 {report.distrust_events} 件、守信事件 {report.trust_events} 件。")
+    manual = [m for m in report.missing_inputs if m.source == "manual"]
+    if manual:
+        lines.append(f"尚有 {len(manual)} 项人工录入数据缺失，按模型规定计分，请尽快补录。")
+    return lines

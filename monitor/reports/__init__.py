@@ -1,0 +1,93 @@
+"""Monthly city-index reports (HTML, PDF, DOCX, XLSX) from one `MonthlyReport` (monitor.reports.data).
+
+`write_reports` is the one entry point: the `creditwatch report` command and `creditwatch demo` both call it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from monitor.reports.data import MonthlyReport, ReportError, build_report
+
+FORMATS = ("html", "pdf", "xlsx", "docx")
+log = logging.getLogger(__name__)
+
+__all__ = ["FORMATS", "MonthlyReport", "ReportError", "build_report", "parse_formats", "write_reports"]
+
+
+def parse_formats(formats: str | Iterable[str]) -> list[str]:
+    """'html,pdf' or ['html', 'pdf'] → checked, de-duplicated, in the order given."""
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    out: list[str] = []
+    for f in (x.strip().lower() for x in items):
+        if not f:
+            continue
+        if f not in FORMATS:
+            raise ReportError(f"unknown report format {f!r} (choose from {', '.join(FORMATS)})")
+        if f not in out:
+            out.append(f)
+    if not out:
+        raise ReportError("no report format given")
+    return out
+
+
+def report_stem(report: MonthlyReport) -> str:
+    return f"creditwatch-report-{report.city_code}-{report.month}"
+
+
+def write_reports(
+    session: Session,
+    month: str,
+    city_code: str | None,
+    formats: str | Iterable[str],
+    out_dir: Path | str,
+    model: str | None = None,
+) -> list[Path]:
+    """Write the month's report of `city_code` (code or name; None: the home city) in each format to `out_dir`;
+    return the files written, in the order of `formats`."""
+    wanted = parse_formats(formats)
+    report = build_report(session, month, city_code, model)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = report_stem(report)
+    written: list[Path] = []
+
+    from monitor.reports.charts import render_charts
+
+    charts = render_charts(report)
+    html: str | None = None
+    for fmt in wanted:
+        started = time.perf_counter()
+        path = out / f"{stem}.{fmt}"
+        if fmt in ("html", "pdf") and html is None:
+            from monitor.reports.html_report import render_html
+
+            html = render_html(report, charts)
+        if fmt == "html":
+            assert html is not None
+            data = html.encode("utf-8")
+        elif fmt == "pdf":
+            from monitor.reports.pdf_report import render_pdf
+
+            assert html is not None
+            data = render_pdf(html)
+        elif fmt == "xlsx":
+            from monitor.reports.xlsx_report import render_xlsx
+
+            data = render_xlsx(report)
+        else:
+            from monitor.reports.docx_report import render_docx
+
+            data = render_docx(report, charts)
+        # Write beside, then rename: a reader never sees half a report.
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        written.append(path)
+        log.info("report %s: %d bytes in %.2f s", path.name, len(data), time.perf_counter() - started)
+    return written
