@@ -19,6 +19,19 @@ class RankingParser(Protocol):
 
     def parse(self, url: str, text: str, fetched_at: datetime) -> RankingItem: ...
 
+    def parse_all(self, url: str, text: str, fetched_at: datetime) -> list[RankingItem]: ...
+
+
+class _SingleList:
+    """A source that publishes exactly one list: ``parse_all`` is ``[parse(...)]``."""
+
+    def parse(self, url: str, text: str, fetched_at: datetime) -> RankingItem:
+        raise NotImplementedError
+
+    def parse_all(self, url: str, text: str, fetched_at: datetime) -> list[RankingItem]:
+        """Every list in the response (one)."""
+        return [self.parse(url, text, fetched_at)]
+
 
 def _int(value: Any) -> int | None:
     """'36,072' / '1.2万' / 3607 -> int; None when there is no number."""
@@ -54,7 +67,7 @@ def load_json(text: str) -> Any:
         raise ParseError(f"malformed JSON/JSONP: {exc.msg} at {exc.pos}") from exc
 
 
-class SinaTopList:
+class SinaTopList(_SingleList):
     """``top.*.sina.com.cn/ws/GetTopDataList.php`` → ``{"data": [{title, url, top_num, ...}]}``."""
 
     site: ClassVar[str] = "sina"
@@ -89,7 +102,7 @@ class SinaTopList:
         return RankingItem(self.site, category, period, url, fetched_at, entries)
 
 
-class QqHotRanking:
+class QqHotRanking(_SingleList):
     """``r.inews.qq.com/gw/event/(pc_)hot_ranking_list`` → ``{ret, idlist: [{newslist: [...]}]}``; the first
     element is a TIP placeholder (articletype 560, id ``TIP…``) and is skipped."""
 
@@ -131,7 +144,7 @@ class QqHotRanking:
         return RankingItem(self.site, "腾讯新闻热点榜", "", url, fetched_at, entries)
 
 
-class NeteaseHotFlow:
+class NeteaseHotFlow(_SingleList):
     """``m.163.com/fe/api/hot/news/flow`` → ``{code: 200, data: {list: [{docid, title, url, ...}]}}``."""
 
     site: ClassVar[str] = "163"

@@ -227,3 +227,44 @@ def test_extract_command_prints_the_article_json(tmp_path: Path) -> None:
     bad.write_text("<html></html>", encoding="utf-8")
     result = CliRunner().invoke(app, ["extract", str(bad)])
     assert result.exit_code == 1
+
+
+GBK_RANK_PAGE = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>新闻排行榜_网易新闻中心</title></head><body>
+<div class="area areabg1"><div class="titleBar" id="news"><h2>新闻</h2><div class="more">
+<a href="http://news.163.com/special/0001386F/rank_news.html">更多</a></div></div>
+<div class="area-half left"><div class="tabBox"><div class="title-tab"><h2>点击榜</h2><ul class="tabNav">
+<li class="active">1小时</li><li>24小时</li></ul></div>
+<div class="tabContents active"><table><tr><th>标题</th><th>点击数</th></tr>
+<tr><td class="red"><span>1</span><a href="http://news.163.com/24/0101/08/AAAA.html">镕基路一企业偷排污水被查处</a></td><td class="cBlue">12,345</td></tr>
+<tr><td><span>2</span><a href="//news.163.com/24/0101/09/BBBB.html">某地通报食品安全事件</a></td><td class="cBlue">9876</td></tr>
+</table></div>
+<div class="tabContents"><table><tr><th>标题</th><th>点击数</th></tr>
+<tr><td><span>1</span><a href="http://news.163.com/24/0101/10/CCCC.html">二十四小时第一</a></td><td>55555</td></tr>
+</table></div></div></div></div></body></html>"""
+
+
+def test_163_gbk_rank_page() -> None:
+    from crawlers.encoding import decode_html
+
+    url = "https://news.163.com/special/0001386F/rank_news.html"
+    text, codec = decode_html(GBK_RANK_PAGE.encode("gbk"), "text/html")
+    assert codec == "gb18030"
+    parser = ranking_parser_for(url)
+    lists = parser.parse_all(url, text, NOW)
+    assert [(item.list_name, item.period, len(item.entries)) for item in lists] == [
+        ("新闻 点击榜", "1h", 2),
+        ("新闻 点击榜", "24h", 1),
+    ]
+    first = lists[0].entries
+    assert (first[0].rank, first[0].title, first[0].value) == (1, "镕基路一企业偷排污水被查处", 12345)
+    assert first[1].url == "https://news.163.com/24/0101/09/BBBB.html"  # protocol-relative, base is https
+    assert parser.parse(url, text, NOW) == lists[0]
+
+
+def test_single_list_sources_have_parse_all() -> None:
+    url = "https://m.163.com/fe/api/hot/news/flow"
+    body = json.dumps(
+        {"code": 200, "data": {"list": [{"docid": "X1", "title": "标题一"}]}}, ensure_ascii=False
+    )
+    assert len(ranking_parser_for(url).parse_all(url, body, NOW)) == 1
