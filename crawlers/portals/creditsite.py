@@ -117,7 +117,9 @@ def parse_records(
             continue
         header = _cells(rows[0])
         fields = [field_for(h) for h in header]
-        if "entity_name" in fields and sum(f is not None for f in fields) >= 2:
+        known = sum(f is not None for f in fields)
+        # A header row is mostly labels; a label/value row (名称 | X公司 | 代码 | 9132…) is half labels.
+        if "entity_name" in fields and known >= 2 and known * 2 > sum(1 for h in header if h):
             for r_i, tr in enumerate(rows[1:], start=2):
                 cells = _cells(tr)
                 if not any(cells):

@@ -65,6 +65,16 @@ class _Matcher:
         if not hits:
             # Short forms only when no full name is present: 江阴法院, 无锡中院.
             hits = self._scan(text, self.alias)
+        else:
+            # …or when they sit under a place named in full: 无锡市江阴生态环境局, 苏州市吴江区…
+            covered = {i for start, n, _ in hits for i in range(start, start + n)}
+            full_codes = {d.code for _, _, ds in hits for d in ds}
+            for start, n, ds in self._scan(text, self.alias):
+                if covered & set(range(start, start + n)):
+                    continue
+                under = [d for d in ds if any(a.code in full_codes for a in self.g.ancestors(d.code))]
+                if under:
+                    hits.append((start, n, under))
         named = {d.code for _, _, ds in hits for d in ds}
         out: list[Division] = []
         for _, _, ds in hits:
