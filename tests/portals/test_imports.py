@@ -25,7 +25,7 @@ PENALTY_HEADER = [
     "处罚决定日期",
     "备注",
 ]
-PENALTY_ROWS = [
+PENALTY_ROWS: list[list[object]] = [
     [
         "澄市监罚〔2024〕101号",
         "江阴市澄江建材有限公司",
