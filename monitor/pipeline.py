@@ -1,0 +1,44 @@
+"""`creditwatch process`: the processing run the scheduler and the demo call after each crawl.
+
+Classify and locate new articles → cluster them into events → apply the major-incident rule → link government
+feedback → queue alerts. Each step commits on its own, so a crash keeps what the earlier steps stored and a re-run
+continues (every step is idempotent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from storage.db import session_scope
+
+
+def run_pipeline(
+    engine: Engine | None = None, *, classifier: Any = None, queue: bool = True
+) -> dict[str, Any]:
+    """Run every processing step once; returns counts per step."""
+    from monitor.alerts.outbox import queue_alerts
+    from nlp.clustering import cluster_articles
+    from nlp.feedback import link_feedback
+    from nlp.incidents import detect_major
+    from nlp.stage import process_articles
+
+    out: dict[str, Any] = {}
+    with session_scope(engine) as s:
+        r = process_articles(s, classifier)
+        out["classified"] = r.classified
+        out["institutions"] = r.institutions
+        out["model_version"] = r.model_version
+    with session_scope(engine) as s:
+        c = cluster_articles(s)
+        out["clustered"] = c.articles
+        out["new_events"] = c.new_events
+    with session_scope(engine) as s:
+        out["new_major"] = [ch.event_id for ch in detect_major(s)]
+    with session_scope(engine) as s:
+        out["feedback_links"] = len(link_feedback(s))
+    if queue:
+        with session_scope(engine) as s:
+            out["alerts_queued"] = len(queue_alerts(s))
+    return out

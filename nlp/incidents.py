@@ -1,0 +1,293 @@
+"""The major-incident rule (seed 003 二(四)) applied to events, and the votes that give an event its labels.
+
+A distrust event becomes a major distrust event (重大失信事件) when it enters the top N of a ranking list of the
+15 websites, or appears on the homepages of 3 or more of them within a time window. N, the number of homepages
+and the window are configuration (config/incidents.yaml). The status change is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from config.paths import config_file
+from models import (
+    Appearance,
+    Article,
+    Classification,
+    Event,
+    EventArticle,
+    EventStatus,
+    EventStatusChange,
+    HomepageSnapshot,
+    RankingEntry,
+    RankingSnapshot,
+    Site,
+)
+
+
+def load_config(path: Path | None = None) -> dict[str, Any]:
+    """config/incidents.yaml as a mapping (cached for the shipped file)."""
+    if path is not None:
+        return _read(path)
+    return _shipped()
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict[str, Any]:
+    return _read(config_file("incidents.yaml"))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "major" not in data:
+        raise ValueError(f"{path}: not an incidents configuration (no `major` section)")
+    return data
+
+
+@dataclass(frozen=True)
+class MajorRule:
+    kinds: tuple[str, ...] = ("distrust",)
+    homepage_sites: int = 3
+    homepage_window: timedelta = timedelta(hours=72)
+    ranking_top_n: int = 10
+    ranking_top_n_per_list: tuple[tuple[str, int], ...] = ()
+    sites_kind: str = "news"
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any] | None = None) -> MajorRule:
+        m = (cfg or load_config())["major"]
+        rule = cls(
+            kinds=tuple(m.get("kinds", ["distrust"])),
+            homepage_sites=int(m.get("homepage_sites", 3)),
+            homepage_window=timedelta(hours=float(m.get("homepage_window_hours", 72))),
+            ranking_top_n=int(m.get("ranking_top_n", 10)),
+            ranking_top_n_per_list=tuple(sorted((m.get("ranking_top_n_per_list") or {}).items())),
+            sites_kind=str(m.get("ranking_sites_kind", "news")),
+        )
+        if rule.homepage_sites < 1 or rule.ranking_top_n < 1:
+            raise ValueError("major rule: homepage_sites and ranking_top_n must be at least 1")
+        return rule
+
+    def top_n(self, list_name: str) -> int:
+        return dict(self.ranking_top_n_per_list).get(list_name, self.ranking_top_n)
+
+
+@dataclass(frozen=True)
+class HomepageSighting:
+    site_key: str
+    site_name: str
+    site_kind: str
+    captured_at: datetime
+    position: int
+    block: str
+    title: str
+    url: str
+    snapshot_id: int
+    fetch_id: int | None
+
+
+@dataclass(frozen=True)
+class RankingSighting:
+    site_key: str
+    site_name: str
+    site_kind: str
+    list_name: str
+    captured_at: datetime
+    rank: int
+    title: str
+    url: str
+    snapshot_id: int
+    fetch_id: int | None
+
+
+def event_articles(session: Session, event_id: int) -> list[Article]:
+    return list(
+        session.scalars(
+            select(Article)
+            .join(EventArticle, EventArticle.article_id == Article.id)
+            .where(EventArticle.event_id == event_id)
+        )
+    )
+
+
+def homepage_sightings(session: Session, event_id: int) -> list[HomepageSighting]:
+    """Every homepage headline that points at one of the event's articles (by link or by URL), oldest first."""
+    arts = event_articles(session, event_id)
+    ids, urls = [a.id for a in arts], [a.url for a in arts]
+    if not ids:
+        return []
+    q = (
+        select(Appearance, HomepageSnapshot, Site)
+        .join(HomepageSnapshot, Appearance.snapshot_id == HomepageSnapshot.id)
+        .join(Site, HomepageSnapshot.site_id == Site.id)
+        .where(or_(Appearance.article_id.in_(ids), Appearance.url.in_(urls)))
+    )
+    out = [
+        HomepageSighting(
+            site.key,
+            site.name,
+            site.kind,
+            snap.captured_at,
+            app.position,
+            app.block,
+            app.title,
+            app.url,
+            snap.id,
+            snap.fetch_id,
+        )
+        for app, snap, site in session.execute(q)
+    ]
+    return sorted(out, key=lambda s: (s.captured_at, s.site_key, s.position))
+
+
+def ranking_sightings(session: Session, event_id: int) -> list[RankingSighting]:
+    """Every ranking-list entry that points at one of the event's articles, oldest first."""
+    arts = event_articles(session, event_id)
+    ids, urls = [a.id for a in arts], [a.url for a in arts]
+    if not ids:
+        return []
+    q = (
+        select(RankingEntry, RankingSnapshot, Site)
+        .join(RankingSnapshot, RankingEntry.snapshot_id == RankingSnapshot.id)
+        .join(Site, RankingSnapshot.site_id == Site.id)
+        .where(or_(RankingEntry.article_id.in_(ids), RankingEntry.url.in_(urls)))
+    )
+    out = [
+        RankingSighting(
+            site.key,
+            site.name,
+            site.kind,
+            snap.list_name,
+            snap.captured_at,
+            e.rank,
+            e.title,
+            e.url,
+            snap.id,
+            snap.fetch_id,
+        )
+        for e, snap, site in session.execute(q)
+    ]
+    return sorted(out, key=lambda s: (s.captured_at, s.site_key, s.rank))
+
+
+@dataclass(frozen=True)
+class MajorFinding:
+    at: datetime  # when the rule was first met (the capture that completed it)
+    reason: str
+    homepages: tuple[HomepageSighting, ...]
+    rankings: tuple[RankingSighting, ...]
+
+
+def evaluate(
+    rule: MajorRule, homepages: list[HomepageSighting], rankings: list[RankingSighting]
+) -> MajorFinding | None:
+    """Apply the rule to an event's sightings; None when it is not (yet) major."""
+    hp_hit = _homepage_trigger(rule, [h for h in homepages if h.site_kind == rule.sites_kind])
+    rk = [r for r in rankings if r.site_kind == rule.sites_kind and r.rank <= rule.top_n(r.list_name)]
+    rk_at = rk[0].captured_at if rk else None
+    if hp_hit is None and rk_at is None:
+        return None
+    times = [t for t in (hp_hit[0] if hp_hit else None, rk_at) if t is not None]
+    at = min(times)
+    parts = []
+    used_hp: tuple[HomepageSighting, ...] = ()
+    if hp_hit is not None:
+        used_hp = tuple(hp_hit[1])
+        names = ", ".join(h.site_name for h in used_hp)
+        stamps = "/".join(h.captured_at.strftime("%H:%M") for h in used_hp)
+        day = used_hp[0].captured_at.strftime("%Y-%m-%d")
+        parts.append(f"on the homepages of {names} at {stamps} ({day})")
+    best: dict[tuple[str, str], RankingSighting] = {}
+    for r in rk:
+        k = (r.site_key, r.list_name)
+        if k not in best or r.rank < best[k].rank:
+            best[k] = r
+    for r in sorted(best.values(), key=lambda r: (r.rank, r.captured_at)):
+        parts.append(f"{r.site_name} rank {r.rank} ({r.list_name}, {r.captured_at.strftime('%m-%d %H:%M')})")
+    return MajorFinding(at, "; ".join(parts), used_hp, tuple(best.values()))
+
+
+def _homepage_trigger(
+    rule: MajorRule, sightings: list[HomepageSighting]
+) -> tuple[datetime, list[HomepageSighting]] | None:
+    """The earliest moment N distinct sites carried it within the window, and the first sighting of each."""
+    window: list[HomepageSighting] = []
+    for s in sorted(sightings, key=lambda s: s.captured_at):
+        window.append(s)
+        window = [w for w in window if s.captured_at - w.captured_at <= rule.homepage_window]
+        first: dict[str, HomepageSighting] = {}
+        for w in window:
+            first.setdefault(w.site_key, w)
+        if len(first) >= rule.homepage_sites:
+            return s.captured_at, sorted(first.values(), key=lambda h: h.captured_at)
+    return None
+
+
+def detect_major(
+    session: Session, rule: MajorRule | None = None, event_ids: list[int] | None = None
+) -> list[EventStatusChange]:
+    """Re-apply the rule to every normal event of a major kind (or to `event_ids`); record each promotion."""
+    rule = rule or MajorRule.from_config()
+    q = select(Event).where(Event.status == EventStatus.NORMAL, Event.kind.in_(rule.kinds))
+    if event_ids is not None:
+        q = q.where(Event.id.in_(event_ids))
+    changes = []
+    for ev in session.scalars(q).all():
+        finding = evaluate(rule, homepage_sightings(session, ev.id), ranking_sightings(session, ev.id))
+        if finding is None:
+            continue
+        ev.status = EventStatus.MAJOR
+        ev.major_since = finding.at
+        ev.major_reason = finding.reason
+        change = EventStatusChange(
+            event_id=ev.id,
+            at=finding.at,
+            old_status=EventStatus.NORMAL.value,
+            new_status=EventStatus.MAJOR.value,
+            reason=finding.reason,
+        )
+        session.add(change)
+        changes.append(change)
+    session.flush()
+    return changes
+
+
+def refresh_votes(session: Session, ev: Event) -> None:
+    """Kind, domain, sub-domain and city of an event by confidence-weighted vote of its articles."""
+    rows = session.execute(
+        select(Classification)
+        .join(EventArticle, EventArticle.article_id == Classification.article_id)
+        .where(EventArticle.event_id == ev.id, Classification.is_current)
+    ).scalars()
+    kinds: dict[str, float] = defaultdict(float)
+    domains: dict[str, dict[str | None, float]] = defaultdict(lambda: defaultdict(float))
+    subs: dict[tuple[str, str | None], dict[str | None, float]] = defaultdict(lambda: defaultdict(float))
+    article_ids = []
+    for c in rows:
+        w = max(c.confidence, 1e-3)
+        kinds[c.kind] += w
+        domains[c.kind][c.domain] += w
+        subs[(c.kind, c.domain)][c.subdomain] += w
+        article_ids.append(c.article_id)
+    if kinds:
+        # Ties go to distrust: missing a distrust event costs the office more than a false alarm.
+        kind = max(kinds, key=lambda k: (kinds[k], k == "distrust"))
+        dv = domains[kind]
+        domain = max(dv, key=lambda d: dv[d])
+        ev.kind, ev.domain = kind, domain
+        sv = subs[(kind, domain)]
+        ev.subdomain = max(sv, key=lambda x: sv[x])
+    from nlp.clustering import article_cities
+
+    cities = Counter(article_cities(session, article_ids).values())
+    if cities:
+        ev.division_code = max(cities, key=lambda c: (cities[c], not c.endswith("00"), c))
