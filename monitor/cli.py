@@ -54,6 +54,7 @@ AREA_MODULES: list[str] = [
     "cli_crawl_extract",
     "cli_scoring",
     "cli_portals",
+    "cli_events",
 ]
 for _name in AREA_MODULES:
     importlib.import_module(f"monitor.{_name}").register(app)
