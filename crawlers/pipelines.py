@@ -408,3 +408,52 @@ class StorePipeline:
         if target and self.crawler is not None and self.crawler.stats is not None:
             stats = self.crawler.stats.get_stats()
             Path(target).write_text(json.dumps(stats, default=str, ensure_ascii=False), encoding="utf-8")
+
+
+def health_status(items: int, responses: int, empty: int, undated: int, failures: int, waf: int) -> str:
+    """A one-word verdict for one site in one crawl: ok, degraded (some empty bodies, missing dates, failures
+    or WAF challenges) or failing (nothing parsed although the site answered or was asked)."""
+    if items == 0 and (responses > 0 or failures > 0 or waf > 0):
+        return "failing"
+    if waf or failures or (items and (empty + undated) / items > 0.2):
+        return "degraded"
+    return "ok"
+
+
+def health_rows(
+    engine: Engine, spider: str | None = None, sites: set[str] | None = None, runs: int = 1
+) -> list[dict[str, Any]]:
+    """The latest `runs` crawl_stats rows per (site, spider), newest first, with a status verdict."""
+    query = select(CrawlStat).order_by(CrawlStat.site_key, CrawlStat.spider, CrawlStat.started_at.desc())
+    if spider:
+        query = query.where(CrawlStat.spider == spider)
+    if sites:
+        query = query.where(CrawlStat.site_key.in_(sorted(sites)))
+    out: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], int] = {}
+    with Session(engine) as s:
+        for r in s.scalars(query):
+            key = (r.site_key, r.spider)
+            if seen.get(key, 0) >= runs:
+                continue
+            seen[key] = seen.get(key, 0) + 1
+            out.append(
+                {
+                    "site": r.site_key,
+                    "spider": r.spider,
+                    "run_id": r.run_id,
+                    "started_at": r.started_at,
+                    "finished_at": r.finished_at,
+                    "responses": r.responses,
+                    "items": r.items,
+                    "empty_bodies": r.empty_bodies,
+                    "missing_dates": r.missing_dates,
+                    "failures": r.failures,
+                    "waf_challenges": r.waf_challenges,
+                    "errors": list(r.errors or []),
+                    "status": health_status(
+                        r.items, r.responses, r.empty_bodies, r.missing_dates, r.failures, r.waf_challenges
+                    ),
+                }
+            )
+    return out

@@ -54,6 +54,7 @@ AREA_MODULES: list[str] = [
     "cli_crawl_extract",
     "cli_scoring",
     "cli_portals",
+    "cli_crawl",
     "cli_events",
 ]
 for _name in AREA_MODULES:
