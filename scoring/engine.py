@@ -73,43 +73,54 @@ def score_leaf(model: IndexModel, leaf: Indicator, inputs: CityMonthInputs) -> I
     values = _input_values(model, leaf, inputs)
     by_code = {v.code: v.value for v in values}
     missing = tuple(v.code for v in values if v.value is None)
-    shell = IndicatorScore(
-        code=leaf.code,
-        name=leaf.name,
-        source=leaf.source.value if leaf.source else None,
-        points=0.0,
-        max_points=0.0,
-        inputs=values,
-        missing=missing,
-        departments=tuple(leaf.departments),
-    )
+    points = max_points = 0.0
+    value: float | None = None
+    share: float | None = None
+    passed: bool | None = None
+    condition: str | None = None
     if leaf.pass_if:
         condition = " and ".join(c.text() for c in leaf.pass_if)
         failed = False
         for c in leaf.pass_if:
             x = by_code[c.input]
             failed = failed or (x is not None and not c.holds(x))
-        passed: bool | None = False if failed else (None if missing else True)
-        return replace(shell, passed=passed, condition=condition)
-
-    max_points = model.leaf_points(leaf)
-    scale = model.scale(leaf)
-    if missing:
-        # Points for a missing input: the model's stated share of a normalised leaf; a points formula earns none
-        # (seed 002 scores only what the city can show).
-        if scale is None:
-            return replace(shell, max_points=max_points)
-        share = model.missing_score.value
-        return replace(shell, points=max_points * share, max_points=max_points, share=share)
-    present = {code: v for code, v in by_code.items() if v is not None}
-    if leaf.formula:
-        value = float(FORMULAS[leaf.formula](**{param: present[code] for param, code in leaf.args.items()}))
+        passed = False if failed else (None if missing else True)
     else:
-        value = present[values[0].code]
-    if scale is None:
-        return replace(shell, points=max(0.0, min(value, max_points)), max_points=max_points, value=value)
-    share = scale.apply(value)
-    return replace(shell, points=max_points * share, max_points=max_points, value=value, share=share)
+        max_points = model.leaf_points(leaf)
+        scale = model.scale(leaf)
+        if missing:
+            # A missing input earns the model's stated share of a normalised leaf; a points formula earns none
+            # (seed 002 scores only what the city can show).
+            if scale is not None:
+                share = model.missing_score.value
+                points = max_points * share
+        else:
+            present = {code: v for code, v in by_code.items() if v is not None}
+            if leaf.formula:
+                value = float(
+                    FORMULAS[leaf.formula](**{param: present[code] for param, code in leaf.args.items()})
+                )
+            else:
+                value = present[values[0].code]
+            if scale is None:
+                points = max(0.0, min(value, max_points))
+            else:
+                share = scale.apply(value)
+                points = max_points * share
+    return IndicatorScore(
+        code=leaf.code,
+        name=leaf.name,
+        source=leaf.source.value if leaf.source else None,
+        points=points,
+        max_points=max_points,
+        value=value,
+        share=share,
+        passed=passed,
+        condition=condition,
+        missing=missing,
+        inputs=values,
+        departments=tuple(leaf.departments),
+    )
 
 
 def score_indicator(model: IndexModel, ind: Indicator, inputs: CityMonthInputs) -> IndicatorScore:
@@ -291,7 +302,7 @@ def score_city(model: IndexModel, inputs: CityMonthInputs) -> CityResult:
         vetoed=vetoed,
         failed=tuple(failed),
         missing=missing,
-        assumptions=tuple(model.assumptions()),
+        assumptions=model._assumptions,
     )
 
 

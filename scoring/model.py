@@ -16,7 +16,7 @@ import enum
 import math
 import os
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -133,14 +133,16 @@ class Condition(_Strict):
     value: float
 
     def holds(self, x: float) -> bool:
-        eps = 1e-9
-        return {
-            ">=": x >= self.value - eps,
-            ">": x > self.value + eps,
-            "<=": x <= self.value + eps,
-            "<": x < self.value - eps,
-            "==": abs(x - self.value) <= eps,
-        }[self.op]
+        eps = 1e-9  # 0.7 * 100 must still count as 70 %
+        if self.op == ">=":
+            return x >= self.value - eps
+        if self.op == ">":
+            return x > self.value + eps
+        if self.op == "<=":
+            return x <= self.value + eps
+        if self.op == "<":
+            return x < self.value - eps
+        return abs(x - self.value) <= eps
 
     def text(self) -> str:
         return f"{self.input} {self.op} {self.value:g}"
@@ -471,9 +473,14 @@ class IndexModel(_Strict):
 
     def assumptions(self) -> list[dict[str, Any]]:
         """Every parameter marked `assumption: true`: path (by codes), value and note."""
+        return [dict(a) for a in self._assumptions]
+
+    @cached_property
+    def _assumptions(self) -> tuple[dict[str, Any], ...]:
+        # The model is frozen, so the walk is done once per loaded model (scoring 40k city-months reuses it).
         out: list[dict[str, Any]] = []
         _collect(self, self.name, out)
-        return out
+        return tuple(out)
 
 
 def _walk(ind: Indicator) -> Iterator[Indicator]:

@@ -1,0 +1,181 @@
+"""Benchmark: score every county- and prefecture-level unit of China for 12 months, per index model.
+
+Prints wall time, time per city-month, peak Python memory (tracemalloc) and the same-run baseline: one city-month
+scored N times (N = units × months), i.e. the cost with no variety in the inputs, no ranking and no allocation of
+per-city results beyond one at a time. Inputs are synthetic but shaped like real ones (counts of articles by kind
+and domain, portal figures, manual figures, 0–3 major events with feedback, trust events), seeded for repeatability.
+
+    .venv/bin/python bench/bench_scoring.py [--months 12] [--models jiangsu2016,monitor2019,demo-city] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from nlp.gazetteer import get_gazetteer
+from scoring.datatypes import (
+    CityMonthInputs,
+    FeedbackItem,
+    MajorEvent,
+    TrustEvent,
+    month_index,
+    month_of_index,
+)
+from scoring.engine import score_city, score_month
+from scoring.metrics import CRAWLED, DOMAINS, KINDS, PORTAL
+from scoring.model import IndexModel, load_model
+
+
+def units() -> list[tuple[str, str]]:
+    """(code, name) of every prefecture- and county-level division in the shipped gazetteer."""
+    return [(d.code, d.name) for d in get_gazetteer().all() if d.level in ("prefecture", "county")]
+
+
+def synthetic_inputs(
+    model: IndexModel, code: str, name: str, month: str, rng: random.Random
+) -> CityMonthInputs:
+    metrics = dict.fromkeys(CRAWLED, 0.0)
+    for kind in KINDS:
+        total = 0.0
+        for domain in DOMAINS:
+            n = float(rng.randint(0, 25 if kind == "trust" else 8))
+            metrics[f"articles.{kind}.{domain}"] = n
+            total += n
+        metrics[f"articles.{kind}"] = total
+        metrics[f"events.{kind}"] = float(int(total * 0.6))
+    metrics["institution.domains"] = float(rng.randint(0, 4))
+    metrics["institution.subdomains"] = float(rng.randint(0, 15))
+    if rng.random() < 0.8:  # a fifth of the units have no portal records at all
+        for key in PORTAL:
+            metrics[key] = float(rng.randint(0, 300))
+    now = month_index(month)
+    majors = []
+    for i in range(rng.choice((0, 0, 0, 1, 1, 2, 3))):
+        when = month_of_index(now - rng.randint(0, 13))
+        fb = tuple(
+            FeedbackItem(f"f{i}{j}", "回应", when, delay_hours=rng.uniform(1, 300))
+            for j in range(rng.randint(0, 3))
+        )
+        majors.append(MajorEvent(f"{code}-{i}", "事件", when, rng.choice(DOMAINS), rng.randint(3, 9), fb))
+    trust = tuple(
+        TrustEvent(f"t{i}", "典型", month_of_index(now - rng.randint(0, 11)))
+        for i in range(rng.randint(0, 4))
+    )
+    manual = {}
+    for _aspect, _leaf, field in model.manual_fields():
+        if rng.random() < 0.7:
+            lo = field.min if field.min is not None else 0.0
+            hi = field.max if field.max is not None else 1000.0
+            manual[field.code] = rng.uniform(lo, hi)
+    return CityMonthInputs(code, month, name, metrics, manual, {}, tuple(majors), trust)
+
+
+def measure(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(seconds, peak MiB) of fn()."""
+    gc.collect()
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    out = fn()
+    seconds = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return seconds, peak / 2**20, out
+
+
+def bench_model(
+    model: IndexModel, cities: list[tuple[str, str]], months: list[str], seed: int
+) -> dict[str, Any]:
+    rng = random.Random(seed)
+    t_inputs = time.perf_counter()
+    per_month = {m: [synthetic_inputs(model, c, n, m, rng) for c, n in cities] for m in months}
+    t_inputs = time.perf_counter() - t_inputs
+    city_months = len(cities) * len(months)
+
+    def run_all() -> int:
+        stored = 0
+        for m in months:
+            results = score_month(model, per_month[m])
+            # What `creditwatch score` stores per row (serialising is part of the job); then the month is dropped.
+            stored += sum(len(json.dumps(r.details_json(), ensure_ascii=False)) > 0 for r in results)
+            _ = [r.aspects_json() for r in results]
+        return stored
+
+    def run_engine_only() -> int:
+        return sum(len(score_month(model, per_month[m])) for m in months)
+
+    one = per_month[months[-1]][0]
+
+    def baseline() -> int:
+        for _ in range(city_months):
+            score_city(model, one)
+        return city_months
+
+    # Baseline first, then the full run, then the engine alone: all in this process, same inputs in memory.
+    b_s, b_mib, _ = measure(baseline)
+    a_s, a_mib, stored = measure(run_all)
+    e_s, e_mib, _ = measure(run_engine_only)
+    return {
+        "model": f"{model.name} {model.version}",
+        "units": len(cities),
+        "months": len(months),
+        "city_months": city_months,
+        "stored_rows": stored,
+        "synthetic_inputs_s": round(t_inputs, 2),
+        "full_s": round(a_s, 2),
+        "full_ms_per_city_month": round(1000 * a_s / city_months, 3),
+        "full_peak_mib": round(a_mib, 1),
+        "engine_s": round(e_s, 2),
+        "engine_ms_per_city_month": round(1000 * e_s / city_months, 3),
+        "engine_peak_mib": round(e_mib, 1),
+        "baseline_s": round(b_s, 2),
+        "baseline_ms_per_city_month": round(1000 * b_s / city_months, 3),
+        "baseline_peak_mib": round(b_mib, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--models", default="jiangsu2016,monitor2019,demo-city")
+    parser.add_argument("--last-month", default="2024-06")
+    parser.add_argument("--limit", type=int, default=0, help="Only the first N units (quick check).")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    cities = units()
+    if args.limit:
+        cities = cities[: args.limit]
+    last = month_index(args.last_month)
+    months = [month_of_index(last - k) for k in reversed(range(args.months))]
+    reports = [bench_model(load_model(name), cities, months, args.seed) for name in args.models.split(",")]
+    if args.json:
+        print(json.dumps(reports, ensure_ascii=False, indent=1))
+        return
+    print(
+        f"{len(cities)} units (prefecture + county level) × {len(months)} months ({months[0]} … {months[-1]})"
+    )
+    for r in reports:
+        print(f"\n{r['model']}: {r['city_months']} city-months")
+        print(
+            f"  full (score + rank + JSON): {r['full_s']:8.2f} s  {r['full_ms_per_city_month']:7.3f} ms/city-month  peak {r['full_peak_mib']:7.1f} MiB"
+        )
+        print(
+            f"  engine only (score + rank): {r['engine_s']:8.2f} s  {r['engine_ms_per_city_month']:7.3f} ms/city-month  peak {r['engine_peak_mib']:7.1f} MiB"
+        )
+        print(
+            f"  baseline (1 city-month × N): {r['baseline_s']:7.2f} s  {r['baseline_ms_per_city_month']:7.3f} ms/city-month  peak {r['baseline_peak_mib']:7.2f} MiB"
+        )
+        print(f"  (synthetic inputs built in {r['synthetic_inputs_s']} s, not counted)")
+
+
+if __name__ == "__main__":
+    main()
