@@ -373,6 +373,8 @@ def canonical_url(root: etree._Element, url: str) -> str:
             continue
         absolute = urljoin(url, candidate) if url else candidate
         parts = urlsplit(absolute)
+        if parts.path in ("", "/") and urlsplit(url).path not in ("", "/"):
+            continue  # a template's canonical pointing at the front page (china.com.cn)
         if parts.scheme in ("http", "https") and parts.hostname and _same_site(parts.hostname, base_host):
             return absolute
     return url
