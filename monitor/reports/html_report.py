@@ -20,7 +20,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _trend_class(x: float | int | None) -> str:
-    if not x:
+    if x is None or round(x, 2) == 0:
         return ""
     return "up" if x > 0 else "down"
 
