@@ -56,6 +56,7 @@ AREA_MODULES: list[str] = [
     "cli_portals",
     "cli_crawl",
     "cli_events",
+    "cli_reports",
 ]
 for _name in AREA_MODULES:
     importlib.import_module(f"monitor.{_name}").register(app)
