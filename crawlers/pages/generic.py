@@ -7,6 +7,7 @@ block of ``<p>`` paragraphs when there is a clear one, else trafilatura's main t
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import trafilatura
@@ -20,6 +21,8 @@ from crawlers.pages.common import ParseError
 # A paragraph block shorter than this is more likely a teaser list than an article.
 _MIN_DENSE_CHARS = 80
 _MIN_GENERIC_CHARS = 20
+# Footers and side bars also hold <p> runs (copyright lines, contact blocks).
+_CHROME = re.compile(r"foot|copyright|banquan|nav|sidebar|comment|related|recommend", re.I)
 
 
 def _link_chars(element: etree._Element) -> int:
@@ -29,9 +32,9 @@ def _link_chars(element: etree._Element) -> int:
 def densest_container(root: etree._Element) -> etree._Element | None:
     """The element whose direct ``<p>`` children hold the most non-link text (ties: the first)."""
     best: tuple[int, etree._Element] | None = None
-    for element in root.iter("div", "article", "section", "td", "main"):
+    for element in root.iter("div", "article", "section", "td", "main", "span"):
         paragraphs = [child for child in element if child.tag == "p"]
-        if not paragraphs:
+        if not paragraphs or _CHROME.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
             continue
         score = sum(len(common.text_of(p)) - _link_chars(p) for p in paragraphs)
         if best is None or score > best[0]:
