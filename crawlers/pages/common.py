@@ -68,7 +68,7 @@ def parse_html(html_text: str) -> lxml_html.HtmlElement:
     if not html_text.strip():
         raise ParseError("empty document")
     try:
-        root = lxml_html.document_fromstring(html_text.encode("utf-8"), parser=_PARSER)
+        root = lxml_html.document_fromstring(html_text.encode("utf-8", errors="replace"), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"not parseable as HTML: {exc}") from exc
     if root is None or (root.find(".//body") is None and len(root) == 0):

@@ -21,6 +21,7 @@ from crawlers.pages.common import ParseError
 # A paragraph block shorter than this is more likely a teaser list than an article.
 _MIN_DENSE_CHARS = 80
 _MIN_GENERIC_CHARS = 20
+_WORD = re.compile(r"\w")
 # Footers and side bars also hold <p> runs (copyright lines, contact blocks).
 _CHROME = re.compile(r"foot|copyright|banquan|nav|sidebar|comment|related|recommend", re.I)
 
@@ -71,8 +72,9 @@ class GenericArticle(ArticlePage):
                     lines.extend(common.blocks(child, self.noise_selectors))
             return lines
         lines = trafilatura_paragraphs(root)
-        # a few stray words are what trafilatura finds on pages without an article
-        return lines if sum(len(line) for line in lines) >= _MIN_GENERIC_CHARS else []
+        # a few stray words (or a run of markup debris) are what trafilatura finds on pages without an article
+        words = sum(len(_WORD.findall(line)) for line in lines)
+        return lines if words >= _MIN_GENERIC_CHARS else []
 
 
 def trafilatura_paragraphs(root: etree._Element) -> list[str]:

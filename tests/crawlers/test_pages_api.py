@@ -268,3 +268,20 @@ def test_single_list_sources_have_parse_all() -> None:
         {"code": 200, "data": {"list": [{"docid": "X1", "title": "标题一"}]}}, ensure_ascii=False
     )
     assert len(ranking_parser_for(url).parse_all(url, body, NOW)) == 1
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "\x00\x00",
+        '{"title": "json, not a page"}',
+        "<" * 1000,
+        "<html><body>" + "<div>" * 3000 + "深" + "</div>" * 3000 + "</body></html>",
+    ],
+    ids=["nul", "json", "debris", "deep"],
+)
+def test_hostile_input_gives_parse_error_not_a_crash(html: str) -> None:
+    with pytest.raises(ParseError):
+        parse_article("https://example.org/a.html", html, NOW)
+    with pytest.raises(ParseError):
+        parse_homepage("sina", "https://news.sina.com.cn/", html, NOW)
