@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lxml import etree
+
 from crawlers.pages.article import ArticlePage
 from crawlers.pages.common import css
 
@@ -27,7 +29,7 @@ class CctvVideoPage(ArticlePage):
     allow_empty_body = True
 
     @classmethod
-    def matches(cls, root):  # type: ignore[no-untyped-def]
+    def matches(cls, root: etree._Element) -> bool:
         return bool(css("div.cnt_nav h3")[0](root))
 
 

@@ -9,15 +9,9 @@ from crawlers.pages.common import css
 class CeArticle(ArticlePage):
     site = "ce"
     title_selectors = css("h1#articleTitle", "div#articleTitle")
-    date_selectors = css(
-        "span#articleTime",
-    )
-    source_selectors = css(
-        "span#articleSource",
-    )
-    author_selectors = css(
-        "span#articleAuthor",
-    )
+    date_selectors = css("span#articleTime")
+    source_selectors = css("span#articleSource")
+    author_selectors = css("span#articleAuthor")
     body_selectors = css("div#articleText div.TRS_Editor", "div.TRS_Editor", "div#articleText")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from lxml import etree
+
+from crawlers.pages import common
 from crawlers.pages.article import ArticlePage
 from crawlers.pages.common import css
 
@@ -10,23 +13,16 @@ class ChinaDailyArticle(ArticlePage):
     site = "chinadaily"
     title_selectors = css("h1.dabiaoti", "div.lft_art h1", "div.main_art h1", "h1")
     date_selectors = css("div#pubtime", "div.fenx div.xinf-le:not(#source)")
-    source_selectors = css(
-        "div#source",
-    )
+    source_selectors = css("div#source")
     byline_selectors = css("div.fenx", "span.info_l")
-    body_selectors = css(
-        "div#Content",
-    )
+    body_selectors = css("div#Content")
     noise_selectors = (
         *ArticlePage.noise_selectors,
         *css("div#div_currpage", "div.selectpage", "table", "div.wzfx"),
     )
-    drop_lines = (*ArticlePage.drop_lines,)
 
-    def author(self, root, byline):  # type: ignore[no-untyped-def]
+    def author(self, root: etree._Element, byline: str) -> str:
         # The editor sits in the body's last block (【责任编辑：严玉洁】), the byline only names the source.
-        from crawlers.pages import common
-
         names = common.authors_from_text(
             " ".join(common.text_of(el) for el in common.select(root, self.body_selectors))
         )

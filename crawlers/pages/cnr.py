@@ -10,9 +10,7 @@ class CnrArticle(ArticlePage):
     site = "cnr"
     title_selectors = css("div.article-header h1", "h1")
     byline_selectors = css("div.article-header div.source", "div.source")
-    author_selectors = css(
-        "div.editor",
-    )
+    author_selectors = css("div.editor")
     body_selectors = css("div.article-content", "div.TRS_Editor", "div.article-body")
 
 

@@ -20,16 +20,10 @@ class GmwArticleV2(ArticlePage):
     site = "gmw"
     version = "V2"
     title_selectors = css("h1.u-title", "div.m-title-box h1")
-    date_selectors = css(
-        "span.m-con-time",
-    )
-    source_selectors = css(
-        "span.m-con-source",
-    )
+    date_selectors = css("span.m-con-time")
+    source_selectors = css("span.m-con-source")
     author_selectors = css("div.m-editor", "div.liability")
-    body_selectors = css(
-        "div.u-mainText",
-    )
+    body_selectors = css("div.u-mainText")
     noise_selectors = (
         *ArticlePage.noise_selectors,
         *css("div.m-editor", "div#displaypagenum", "div.liability"),

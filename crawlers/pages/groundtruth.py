@@ -97,7 +97,6 @@ def _truth(row: dict[str, str]) -> Truth | None:
     title: str | None = None
     day: date | None = None
     body: str | None = None
-    source = row["repo"].split("/")[0].lower()
     if "trafilatura" in row["local_file"]:
         data = _load_json(files[0])
         title, day = data.get("title") or None, date.fromisoformat(data["date"]) if data.get("date") else None
@@ -125,7 +124,6 @@ def _truth(row: dict[str, str]) -> Truth | None:
         body = read_bytes(next(f for f in files if f.endswith(".txt"))).decode("utf-8")
     else:
         return None
-    del source
     return Truth(row["local_file"], row["site"], fixture_url(row), kind, title, day, body)
 
 

@@ -146,9 +146,7 @@ class HomepagePage:
 
 class PeopleHomepage(HomepagePage):
     site = "people"
-    lead_selectors = css(
-        "div#rmw_topline",
-    )
+    lead_selectors = css("div#rmw_topline")
     top_selectors = css("div#rmw_focus", "section.cont_a div.news_box")
 
 
@@ -161,94 +159,58 @@ class XinhuaHomepage(HomepagePage):
 
 class ChinaComCnHomepage(HomepagePage):
     site = "chinacomcn"
-    lead_selectors = css(
-        "div.topNews div.topTxt",
-    )
-    top_selectors = css(
-        "div.leftNews",
-    )
+    lead_selectors = css("div.topNews div.topTxt")
+    top_selectors = css("div.leftNews")
 
 
 class CctvHomepage(HomepagePage):
     site = "cctv"
     lead_selectors = css("div#SUBD1514723706001551 div.top", "div.headline", "div.toutiao")
     top_selectors = css("div#SUBD1453455176624967 div.pics_show", "div.yaowen")
-    exclude_selectors = css(
-        "div.subNav",
-    )
+    exclude_selectors = css("div.subNav")
 
 
 class QstheoryHomepage(HomepagePage):
     site = "qstheory"
-    lead_selectors = css(
-        "div.headtitle",
-    )
-    top_selectors = css(
-        "div.owl-carousel",
-    )
+    lead_selectors = css("div.headtitle")
+    top_selectors = css("div.owl-carousel")
 
 
 class ChinaDailyHomepage(HomepagePage):
     site = "chinadaily"
-    lead_selectors = css(
-        "div.toutiao div.tou-left",
-    )
-    top_selectors = css(
-        "div.left-datu",
-    )
+    lead_selectors = css("div.toutiao div.tou-left")
+    top_selectors = css("div.left-datu")
 
 
 class CnrHomepage(HomepagePage):
     site = "cnr"
-    lead_selectors = css(
-        "div.main-box div.row1",
-    )
-    top_selectors = css(
-        "div.row2-left div.focus",
-    )
+    lead_selectors = css("div.main-box div.row1")
+    top_selectors = css("div.row2-left div.focus")
 
 
 class CriHomepage(HomepagePage):
     site = "cri"
-    lead_selectors = css(
-        "div.headline",
-    )
-    top_selectors = css(
-        "div.con-left div.top-list",
-    )
+    lead_selectors = css("div.headline")
+    top_selectors = css("div.con-left div.top-list")
 
 
 class YouthHomepage(HomepagePage):
     site = "cyol_youth"
-    lead_selectors = css(
-        "div.youth-hotline div.youth_tt",
-    )
-    top_selectors = css(
-        "div.youth-hotline",
-    )
+    lead_selectors = css("div.youth-hotline div.youth_tt")
+    top_selectors = css("div.youth-hotline")
 
 
 class GmwHomepage(HomepagePage):
     site = "gmw"
-    lead_selectors = css(
-        "div#headline",
-    )
-    top_selectors = css(
-        "div#focusArea",
-    )
-    exclude_selectors = css(
-        "div.market_box",
-    )
+    lead_selectors = css("div#headline")
+    top_selectors = css("div#focusArea")
+    exclude_selectors = css("div.market_box")
 
 
 class CeHomepage(HomepagePage):
     site = "ce"
-    lead_selectors = css(
-        "div.area-main div.hot_news",
-    )
-    top_selectors = css(
-        "div.area-main div.hotnews",
-    )
+    lead_selectors = css("div.area-main div.hot_news")
+    top_selectors = css("div.area-main div.hotnews")
     exclude_selectors = css("div.advert", "div#rolling")
 
 
@@ -261,12 +223,8 @@ class NeteaseHomepage(HomepagePage):
 
 class QqHomepage(HomepagePage):
     site = "qq"
-    lead_selectors = css(
-        "div#main-news li.news-top",
-    )
-    top_selectors = css(
-        "div#main-news div.tab-news",
-    )
+    lead_selectors = css("div#main-news li.news-top")
+    top_selectors = css("div#main-news div.tab-news")
 
 
 _HOMEPAGES: dict[str, type[HomepagePage]] = {

@@ -28,9 +28,7 @@ class NeteaseArticle(ArticlePage):
     byline_selectors = css("div.post_time_source", "div.ep-time-soure")
     author_selectors = css("div.ep-source span.ep-editor", "span.ep-editor")
     source_selectors = css("a#ne_article_source", "div.ep-source span.left")
-    body_selectors = css(
-        "div#endText",
-    )
+    body_selectors = css("div#endText")
     noise_selectors = (*ArticlePage.noise_selectors, *_NOISE)
 
 
@@ -38,18 +36,10 @@ class NeteaseArticleV2(ArticlePage):
     site = "163"
     meta_author = False
     version = "V2"
-    title_selectors = css(
-        "h1.post_title",
-    )
-    byline_selectors = css(
-        "div.post_info",
-    )
-    author_selectors = css(
-        "div.post_author",
-    )
-    body_selectors = css(
-        "div.post_body",
-    )
+    title_selectors = css("h1.post_title")
+    byline_selectors = css("div.post_info")
+    author_selectors = css("div.post_author")
+    body_selectors = css("div.post_body")
     noise_selectors = (*ArticlePage.noise_selectors, *_NOISE)
 
 
@@ -59,15 +49,9 @@ class NeteaseColumnArticle(ArticlePage):
     site = "163"
     meta_author = False
     version = "column"
-    title_selectors = css(
-        "h2.con1_ltle",
-    )
-    date_selectors = css(
-        "span.con1_date",
-    )
-    body_selectors = css(
-        "div.entext",
-    )
+    title_selectors = css("h2.con1_ltle")
+    date_selectors = css("span.con1_date")
+    body_selectors = css("div.entext")
     noise_selectors = (*ArticlePage.noise_selectors, *_NOISE)
 
 
@@ -78,18 +62,12 @@ class NeteaseDyArticle(ArticlePage):
     meta_author = False
     version = "dy"
     title_selectors = css("div.article_title h2", "div.title h2", "h2")
-    byline_selectors = css(
-        "div.share_box p.time",
-    )
-    body_selectors = css(
-        "div#content",
-    )
+    byline_selectors = css("div.share_box p.time")
+    body_selectors = css("div#content")
     noise_selectors = (
         *ArticlePage.noise_selectors,
         *_NOISE,
-        *css(
-            "div.statement",
-        ),
+        *css("div.statement"),
     )
 
 

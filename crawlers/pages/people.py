@@ -21,9 +21,7 @@ class PeopleArticleV2(ArticlePage):
     title_selectors = css("div.rm_txt div.col-1 h1", "div.rm_txt h1")
     byline_selectors = css("div.rm_txt div.channel div.col-1-1", "div.channel div.col-1-1")
     author_selectors = css("div.rm_txt div.author", "div.rm_txt_con div.edit", "div.edit")
-    body_selectors = css(
-        "div.rm_txt_con",
-    )
+    body_selectors = css("div.rm_txt_con")
     noise_selectors = (
         *ArticlePage.noise_selectors,
         *css("div.edit", "div.paper_num", "span#paper_num", "div.zdfy"),

@@ -13,9 +13,7 @@ class QqArticle(ArticlePage):
     date_selectors = css("span.a_time", "span.pubTime", "span.article-time")
     source_selectors = css("span.a_source", "span.where", "span.color-a-1")
     author_selectors = css("div#QQeditor", "div.QQeditor", "div.qq_editor")
-    body_selectors = css(
-        "div#Cnt-Main-Article-QQ",
-    )
+    body_selectors = css("div#Cnt-Main-Article-QQ")
     noise_selectors = (*ArticlePage.noise_selectors, *css("div.rv-root-v2", "div.rv-js-root", "script"))
     paragraph_only = True
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lxml import etree
+
 from crawlers.pages.article import ArticlePage
 from crawlers.pages.common import css
 
@@ -19,15 +21,13 @@ class QstheoryVideoPage(ArticlePage):
 
     site = "qstheory"
     version = "video"
-    title_selectors = css(
-        "section.sp_sl h1",
-    )
+    title_selectors = css("section.sp_sl h1")
     body_selectors = css("section.sp_sl div.abs", "section.sp_sl div.shipin")
     noise_selectors = (*ArticlePage.noise_selectors, *css("div#videoArea", "div.bdsharebuttonbox"))
     allow_empty_body = True
 
     @classmethod
-    def matches(cls, root):  # type: ignore[no-untyped-def]
+    def matches(cls, root: etree._Element) -> bool:
         return bool(css("section.sp_sl h1")[0](root))
 
 

@@ -12,12 +12,8 @@ class XinhuaArticle(ArticlePage):
     title_selectors = css("div.h-title", "div.h-news h1", "h1#title")
     date_selectors = css("div.h-info span.h-time", "span.h-time")
     source_selectors = css("div.h-info span.sub-src", "div.h-info span:not(.h-time)")
-    author_selectors = css(
-        "div.p-tags span.p-jc",
-    )
-    body_selectors = css(
-        "div#p-detail",
-    )
+    author_selectors = css("div.p-tags span.p-jc")
+    body_selectors = css("div#p-detail")
     noise_selectors = (
         *ArticlePage.noise_selectors,
         *css("div.p-tags", "div#p-detail-share", "div.zan-wap", "div.tadd"),
@@ -30,9 +26,7 @@ class XinhuaArticleV2(ArticlePage):
     title_selectors = css("div.head-line h1 span.title", "div.head-line h1", "h1 span.title", "h1#title")
     date_selectors = css("div.header-time", "div.info span.time", "span.time")
     byline_selectors = css("div.header div.source", "div.info div.source")
-    author_selectors = css(
-        "div#articleEdit span.editor",
-    )
+    author_selectors = css("div#articleEdit span.editor")
     body_selectors = css("div#detail", "span#detailContent")
     noise_selectors = (
         *ArticlePage.noise_selectors,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_ground_truth_set_is_the_pinned_one(truths: list[Truth]) -> None:
 
 
 def test_extraction_is_above_the_floor(truths: list[Truth]) -> None:
-    def results():  # type: ignore[no-untyped-def]
+    def results() -> Iterator[tuple[Truth, str, date | None, str]]:
         for truth in truths:
             item = article_parser_for(truth.url).parse(truth.url, read_text(truth.file), NOW)
             yield truth, item.title, item.published_at.date() if item.published_at else None, item.body
