@@ -77,13 +77,18 @@ def synthetic_inputs(
     return CityMonthInputs(code, month, name, metrics, manual, {}, tuple(majors), trust)
 
 
-def measure(fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    """(seconds, peak MiB) of fn()."""
+def measure(fn: Callable[[], Any], memory: bool = True) -> tuple[float, float, Any]:
+    """(seconds, peak MiB) of fn(): timed without tracing (tracemalloc slows allocation-heavy code several times),
+    then run again under tracemalloc for the peak of Python allocations."""
     gc.collect()
-    tracemalloc.start()
     t0 = time.perf_counter()
     out = fn()
     seconds = time.perf_counter() - t0
+    if not memory:
+        return seconds, float("nan"), out
+    gc.collect()
+    tracemalloc.start()
+    fn()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return seconds, peak / 2**20, out
@@ -140,6 +145,105 @@ def bench_model(
     }
 
 
+def bench_database(
+    cities: list[tuple[str, str]], months: list[str], articles: int, seed: int
+) -> dict[str, Any]:
+    """The adapter: a temporary SQLite file with `articles` classified, attributed articles spread over the units and
+    months (plus events, feedback, institutions, portal records), then gather + score + store every month."""
+    import tempfile
+    from datetime import datetime, timedelta
+    from pathlib import Path
+
+    from sqlalchemy import insert
+
+    import models
+    from config.settings import TZ
+    from scoring.inputs import month_bounds
+    from scoring.store import compute_month, store_results
+    from storage.db import make_engine, session_scope
+
+    rng = random.Random(seed)
+    tmp = tempfile.TemporaryDirectory()
+    engine = make_engine(f"sqlite:///{Path(tmp.name) / 'bench.db'}")
+    models.Base.metadata.create_all(engine)
+    start, end = month_bounds(months[-1], len(months))
+    span = (end - start).total_seconds()
+    codes = [c for c, _ in cities]
+    t0 = time.perf_counter()
+    with session_scope(engine) as s:
+        g = get_gazetteer()
+        s.execute(insert(models.Division), [
+            {"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent_code, "aliases": ""}
+            for d in sorted(g.all(), key=lambda d: {"province": 0, "prefecture": 1, "county": 2}[d.level])
+        ])  # fmt: skip
+        created = datetime.now(TZ)
+        when = [start + timedelta(seconds=rng.uniform(0, span)) for _ in range(articles)]
+        s.execute(insert(models.Article), [
+            {"id": i + 1, "url": f"http://x.cn/{i}", "title": f"t{i}", "published_at": when[i], "body": "",
+             "extractor": "bench", "created_at": created}
+            for i in range(articles)
+        ])  # fmt: skip
+        s.execute(insert(models.Classification), [
+            {"article_id": i + 1, "model_version": "bench", "kind": rng.choice((*KINDS, "other")),
+             "domain": rng.choice(DOMAINS), "subdomain": rng.choice(("法院", "公共安全", "金融", "医药卫生")),
+             "confidence": 0.9, "is_current": True, "created_at": created}
+            for i in range(articles)
+        ])  # fmt: skip
+        s.execute(insert(models.CityAttribution), [
+            {"article_id": i + 1, "division_code": rng.choice(codes), "level": "county", "evidence": "", "weight": 1.0,
+             "method": "auto"}
+            for i in range(articles)
+        ])  # fmt: skip
+        n_events = articles // 20
+        s.execute(insert(models.Event), [
+            {"id": i + 1, "title": f"e{i}", "kind": rng.choice(KINDS), "domain": rng.choice(DOMAINS),
+             "division_code": rng.choice(codes), "first_seen": when[i], "last_seen": when[i],
+             "status": "major" if i % 10 == 0 else "normal", "major_since": when[i] if i % 10 == 0 else None,
+             "signature": {}, "created_at": created}
+            for i in range(n_events)
+        ])  # fmt: skip
+        s.execute(insert(models.FeedbackLink), [
+            {"event_id": i + 1, "article_id": i + 1, "delay_hours": rng.uniform(1, 300), "score": 1.0,
+             "status": "confirmed", "created_at": created}
+            for i in range(0, n_events, 20)
+        ])  # fmt: skip
+        s.execute(insert(models.PortalRecord), [
+            {"dedup_key": f"p{i}", "list_kind": rng.choice(("blacklist", "watchlist", "penalty", "permit")),
+             "entity_name": f"e{i}", "decided_on": when[i].date(), "region_code": rng.choice(codes),
+             "source": "bench", "raw": {}, "is_government": False, "created_at": created}
+            for i in range(articles // 2)
+        ])  # fmt: skip
+    load_s = time.perf_counter() - t0
+    model = load_model("jiangsu2016")
+    gathered = scored = stored = 0.0
+    t_all = time.perf_counter()
+    for month in months:
+        with session_scope(engine) as s:
+            t = time.perf_counter()
+            from scoring.inputs import gather_inputs
+
+            inputs = gather_inputs(s, model, month, codes)
+            gathered += time.perf_counter() - t
+            t = time.perf_counter()
+            results = score_month(model, inputs)
+            scored += time.perf_counter() - t
+            t = time.perf_counter()
+            store_results(s, results)
+            stored += time.perf_counter() - t
+    total = time.perf_counter() - t_all
+    _ = compute_month  # same path as `creditwatch score` (gather → score → store), timed by stage here
+    engine.dispose()
+    tmp.cleanup()
+    return {
+        "articles": articles,
+        "load_s": round(load_s, 1),
+        "total_s": round(total, 1),
+        "gather_s": round(gathered, 1),
+        "score_s": round(scored, 1),
+        "store_s": round(stored, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -150,6 +254,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="Only the first N units (quick check).")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--db-articles",
+        type=int,
+        default=0,
+        help="Also time the database path (gather + score + store) on SQLite with this many articles.",
+    )
     args = parser.parse_args()
     cities = units()
     if args.limit:
@@ -157,8 +267,9 @@ def main() -> None:
     last = month_index(args.last_month)
     months = [month_of_index(last - k) for k in reversed(range(args.months))]
     reports = [bench_model(load_model(name), cities, months, args.seed) for name in args.models.split(",")]
+    db = bench_database(cities, months, args.db_articles, args.seed) if args.db_articles else None
     if args.json:
-        print(json.dumps(reports, ensure_ascii=False, indent=1))
+        print(json.dumps({"engine": reports, "database": db}, ensure_ascii=False, indent=1))
         return
     print(
         f"{len(cities)} units (prefecture + county level) × {len(months)} months ({months[0]} … {months[-1]})"
@@ -175,6 +286,14 @@ def main() -> None:
             f"  baseline (1 city-month × N): {r['baseline_s']:7.2f} s  {r['baseline_ms_per_city_month']:7.3f} ms/city-month  peak {r['baseline_peak_mib']:7.2f} MiB"
         )
         print(f"  (synthetic inputs built in {r['synthetic_inputs_s']} s, not counted)")
+    if db:
+        print(
+            f"\ndatabase path, jiangsu2016, SQLite, {db['articles']} articles (+ events, feedback, portal records):"
+        )
+        print(
+            f"  gather {db['gather_s']} s + score {db['score_s']} s + store {db['store_s']} s = {db['total_s']} s "
+            f"for {len(cities)} units × {len(months)} months (loading the data took {db['load_s']} s)"
+        )
 
 
 if __name__ == "__main__":
