@@ -251,3 +251,22 @@ def test_score_month_ranks_peers():
     bad = CityMonthInputs("320281", MONTH, metrics=_crawled(), major_events=(MajorEvent("e", "x", MONTH),))
     out = score_month(JS, [bad, good])
     assert [(r.division_code, r.rank) for r in out] == [("320500", 1), ("320281", 2)]
+
+
+@FAST
+@given(st.data())
+def test_demo_city_points_bounded_and_veto_zeroes(data):
+    manual = {}
+    for _aspect, _leaf, field in DEMO.manual_fields():
+        if data.draw(st.booleans()):
+            hi = field.max if field.max is not None else 1e6
+            manual[field.code] = data.draw(
+                st.floats(min_value=field.min or 0.0, max_value=hi, allow_nan=False)
+            )
+    r = score_city(DEMO, CityMonthInputs("330800", MONTH, manual=manual))
+    guided = next(a for a in r.aspects if a.code == "G")
+    assert 0.0 <= guided.points <= guided.max_points + 1e-9
+    for ind in guided.indicators:
+        assert 0.0 <= ind.points <= ind.max_points + 1e-9
+    assert r.total == (0.0 if r.vetoed else round2(guided.points))
+    assert r.vetoed == any(leaf.passed is False for leaf in r.aspects[0].indicators)
