@@ -23,16 +23,33 @@ SPIDERS: dict[str, type[Spider]] = {
 }
 
 
+def _with_settings(spidercls: type[Spider], settings: dict[str, Any], n: int) -> type[Spider]:
+    """A subclass carrying this job's settings over the spider's own (politeness defaults included), so crawls
+    with different databases or base URLs can share one process."""
+    merged = {**(spidercls.custom_settings or {}), **settings}
+    return type(f"{spidercls.__name__}Job{n}", (spidercls,), {"custom_settings": merged})
+
+
+def run_portal_spiders(jobs: list[tuple[str, dict[str, str], dict[str, Any]]]) -> None:
+    """Several crawls side by side in this process, each (spider name, arguments, settings); returns when all end.
+    One process start-up (Scrapy, models, gazetteer) is shared by every portal of a scheduled run."""
+    for name, _, _ in jobs:
+        if name not in SPIDERS:
+            raise ValueError(f"unknown portal spider {name!r}; known: {', '.join(sorted(SPIDERS))}")
+    first = jobs[0][2] if jobs else {}
+    process = CrawlerProcess(
+        {"LOG_LEVEL": first.get("LOG_LEVEL", "INFO"), "TELNETCONSOLE_ENABLED": False, "LOG_ENABLED": True}
+    )
+    for n, (name, args, settings) in enumerate(jobs):
+        process.crawl(_with_settings(SPIDERS[name], settings, n), **args)
+    process.start()
+
+
 def run_portal_spider(
     name: str, args: dict[str, str] | None = None, settings: dict[str, Any] | None = None
 ) -> None:
     """Crawl with spider `name` until it ends; records, archive and health go to the configured database."""
-    if name not in SPIDERS:
-        raise ValueError(f"unknown portal spider {name!r}; known: {', '.join(sorted(SPIDERS))}")
-    base = {"LOG_LEVEL": "INFO", "TELNETCONSOLE_ENABLED": False}
-    process = CrawlerProcess({**base, **(settings or {})})
-    process.crawl(SPIDERS[name], **(args or {}))
-    process.start()
+    run_portal_spiders([(name, args or {}, settings or {})])
 
 
 def _pairs(values: list[str], what: str) -> dict[str, Any]:
@@ -50,13 +67,22 @@ def _pairs(values: list[str], what: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("spider", choices=sorted(SPIDERS))
+    p.add_argument("spider", nargs="?", choices=sorted(SPIDERS))
     p.add_argument("-a", dest="args", action="append", default=[], help="spider argument NAME=VALUE")
     p.add_argument(
         "-s", dest="settings", action="append", default=[], help="Scrapy setting NAME=VALUE (JSON ok)"
     )
     p.add_argument("--db", help="database URL (default: creditwatch settings)")
+    p.add_argument(
+        "--jobs", help="JSON file [[spider, {args}, {settings}], …]: run these crawls side by side instead"
+    )
     ns = p.parse_args(argv)
+    if ns.jobs:
+        with open(ns.jobs, encoding="utf-8") as fh:
+            run_portal_spiders([(j[0], j[1], j[2]) for j in json.load(fh)])
+        return
+    if ns.spider is None:
+        p.error("a spider name (or --jobs FILE) is required")
     settings = _pairs(ns.settings, "setting")
     if ns.db:
         settings["CREDITWATCH_DATABASE_URL"] = ns.db
