@@ -42,7 +42,9 @@ def report_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[En
 
 
 @pytest.fixture(scope="session")
-def rendered(report_engine: tuple[Engine, fixture_db.Fixture], tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+def rendered(
+    report_engine: tuple[Engine, fixture_db.Fixture], tmp_path_factory: pytest.TempPathFactory
+) -> Rendered:
     eng, fx = report_engine
     out = tmp_path_factory.mktemp("reports-out")
     with Session(eng) as s:

@@ -46,8 +46,13 @@ def test_aspects_and_their_change(report: MonthlyReport, rendered: Rendered) -> 
         assert a.change == pytest.approx(stored[a.code]["contribution"] - prev, abs=1e-4)
 
 
-def test_major_events_carry_evidence_deduction_and_feedback(report: MonthlyReport, rendered: Rendered) -> None:
-    assert [e.ref for e in report.major_events] == [str(rendered.fixture.major_id), str(rendered.fixture.formula_id)]
+def test_major_events_carry_evidence_deduction_and_feedback(
+    report: MonthlyReport, rendered: Rendered
+) -> None:
+    assert [e.ref for e in report.major_events] == [
+        str(rendered.fixture.major_id),
+        str(rendered.fixture.formula_id),
+    ]
     major = report.major_events[0]
     scored = {e["ref"]: e for e in rendered.score.details["events"]}[major.ref]
     assert major.title == fixture_db.SCRIPT_TITLE
@@ -95,7 +100,9 @@ def test_missing_manual_input_and_assumptions(report: MonthlyReport, rendered: R
 
 def test_peer_table_is_the_stored_ranking(report: MonthlyReport, rendered: Rendered) -> None:
     stored = sorted(rendered.peers, key=lambda s: (s.rank, s.division_code))
-    assert [(p.code, p.total, p.rank) for p in report.peers] == [(s.division_code, s.total, s.rank) for s in stored]
+    assert [(p.code, p.total, p.rank) for p in report.peers] == [
+        (s.division_code, s.total, s.rank) for s in stored
+    ]
     assert [p.code for p in report.peers if p.is_subject] == ["320281"]
 
 

@@ -1,0 +1,276 @@
+"""Each format read back with an independent reader: the figures are the stored scores, crawled markup is text."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from PIL import Image
+
+from tests.reports import fixture_db
+from tests.reports.conftest import Rendered
+
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_every_format_written_in_order(rendered: Rendered) -> None:
+    assert list(rendered.paths) == ["html", "pdf", "xlsx", "docx"]
+    for p in rendered.paths.values():
+        assert p.stat().st_size > 10_000
+        assert p.name.startswith("creditwatch-report-320281-2026-10.")
+    assert not list(rendered.paths["html"].parent.glob("*.part"))
+
+
+# --------------------------------------------------------------------------------------------------------- HTML
+
+
+@pytest.fixture(scope="module")
+def html(rendered: Rendered) -> str:
+    return rendered.paths["html"].read_text(encoding="utf-8")
+
+
+def test_html_shows_the_stored_figures(html: str, rendered: Rendered) -> None:
+    assert f'id="kpi-total">{rendered.score.total:.2f}<' in html
+    for peer in rendered.peers:
+        assert f">{peer.total:.2f}<" in html
+    assert "江阴市城市信用状况监测月报" in html
+
+
+def test_html_escapes_crawled_titles(html: str) -> None:
+    assert ESCAPED in html
+    assert "&lt;b&gt;过期原料&lt;/b&gt;" in html
+    assert "<script" not in html.lower()
+    assert "<b>过期" not in html
+
+
+def test_html_is_self_contained(html: str) -> None:
+    assert "<link" not in html
+    assert not re.search(r'(?:src|href)="(?!data:)', html)
+    assert html.count('src="data:image/png;base64,') == 3
+    assert "<style>" in html and "@page" in html
+
+
+# ---------------------------------------------------------------------------------------------------------- PDF
+
+
+@pytest.fixture(scope="module")
+def pdf_text(rendered: Rendered) -> str:
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(rendered.paths["pdf"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout
+
+
+def test_pdf_text_has_the_stored_figures(pdf_text: str, rendered: Rendered) -> None:
+    text = _squash(pdf_text)
+    assert "江阴市城市信用状况监测月报" in text
+    assert f"城市信用综合指数为{rendered.score.total:.2f}" in text  # the summary sentence
+    for peer in rendered.peers:
+        assert f"{peer.total:.2f}" in text
+    assert _squash(fixture_db.SCRIPT_TITLE) in text  # literal markup, not interpreted
+    assert "张**" in text and fixture_db.PERSON not in text
+
+
+def test_pdf_embeds_the_cjk_font(rendered: Rendered) -> None:
+    out = subprocess.run(
+        ["pdffonts", str(rendered.paths["pdf"])], capture_output=True, text=True, check=True
+    ).stdout
+    fonts = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    assert fonts, out
+    assert any("CJK" in f[0] for f in fonts), out
+    # Every font is embedded, and no non-CJK fallback font drew anything.
+    assert all("CJK" in f[0] for f in fonts), out
+    assert all(f[-5] == "yes" for f in fonts), out
+
+
+def _title_cells(png: Path, n: int) -> list[list[list[bool]]]:
+    """The first line of dark ink on the page (the h1 title), cut into `n` full-width character cells."""
+    page = Image.open(png).convert("L")
+    top = page.crop((0, 0, page.size[0], int(page.size[1] * 0.12)))
+    w, h = top.size
+
+    def ink(x: int, y: int) -> bool:
+        return top.getpixel((x, y)) < 140  # type: ignore[operator]
+
+    rows = [y for y in range(h) if any(ink(x, y) for x in range(w))]
+    assert rows, "no ink at the top of page 1"
+    y0 = y1 = rows[0]
+    for y in rows[1:]:
+        if y != y1 + 1:
+            break
+        y1 = y
+    cols = [x for x in range(w) if any(ink(x, y) for y in range(y0, y1 + 1))]
+    x0, x1 = cols[0], cols[-1]
+    width = (x1 - x0 + 1) / n
+    return [
+        [
+            [ink(x, y) for x in range(int(x0 + i * width), int(x0 + i * width) + int(width) - 1)]
+            for y in range(y0, y1 + 1)
+        ]
+        for i in range(n)
+    ]
+
+
+def _difference(a: list[list[bool]], b: list[list[bool]]) -> float:
+    total = sum(len(r) for r in a)
+    return sum(p != q for ra, rb in zip(a, b, strict=True) for p, q in zip(ra, rb, strict=False)) / total
+
+
+def test_pdf_first_page_draws_chinese_glyphs(rendered: Rendered, tmp_path: Path) -> None:
+    """Missing glyphs print as identical boxes (tofu); real glyphs differ, except where a character repeats.
+    The title 江阴市城市信用状况监测月报 has 市 at positions 2 and 4."""
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "100",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-gray",
+            "-png",
+            str(rendered.paths["pdf"]),
+            str(tmp_path / "p"),
+        ],
+        check=True,
+    )
+    title = "江阴市城市信用状况监测月报"
+    cells = _title_cells(next(tmp_path.glob("p*.png")), len(title))
+    assert all(any(any(r) for r in c) for c in cells), "a character cell without ink"
+    same = _difference(cells[2], cells[4])
+    others = [
+        _difference(cells[i], cells[j])
+        for i in range(len(title))
+        for j in range(i + 1, len(title))
+        if title[i] != title[j]
+    ]
+    assert min(others) > 0.15, "distinct characters drawn alike: missing-glyph boxes?"
+    assert same < min(others)
+
+
+# --------------------------------------------------------------------------------------------------------- DOCX
+
+
+@pytest.fixture(scope="module")
+def docx(rendered: Rendered):  # type: ignore[no-untyped-def]
+    return Document(str(rendered.paths["docx"]))
+
+
+def test_docx_headings_are_real_headings(docx) -> None:  # type: ignore[no-untyped-def]
+    headings = [p.text for p in docx.paragraphs if p.style.name.startswith("Heading")]
+    for h in ["一、本月概况", "二、综合指数走势", "三、分项得分", "四、重大失信事件", "八、同级城市排名"]:
+        assert h in headings
+    assert f"1. {fixture_db.SCRIPT_TITLE}" in headings  # literal, escaped by the XML writer
+    assert docx.paragraphs[0].style.name == "Title"
+    assert len(docx.inline_shapes) == 3
+
+
+def test_docx_tables_hold_the_stored_figures(docx, rendered: Rendered) -> None:  # type: ignore[no-untyped-def]
+    kpi = docx.tables[0]
+    assert kpi.rows[1].cells[0].text == f"{rendered.score.total:.2f}"
+    peers = next(
+        t for t in docx.tables if [c.text for c in t.rows[0].cells][:3] == ["排名", "城市", "综合指数"]
+    )
+    got = [(r.cells[1].text, r.cells[2].text, r.cells[0].text) for r in peers.rows[1:]]
+    stored = sorted(rendered.peers, key=lambda s: (s.rank, s.division_code))
+    from monitor.reports.data import city_name
+
+    assert got == [(city_name(s.division_code), f"{s.total:.2f}", str(s.rank)) for s in stored]
+    body = "\n".join(c.text for t in docx.tables for r in t.rows for c in r.cells)
+    assert "张**" in body and fixture_db.PERSON not in body
+
+
+def test_docx_sets_an_east_asian_font(docx) -> None:  # type: ignore[no-untyped-def]
+    from docx.oxml.ns import qn
+
+    fonts = docx.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia"))
+
+
+# --------------------------------------------------------------------------------------------------------- XLSX
+
+
+@pytest.fixture(scope="module")
+def workbook(rendered: Rendered):  # type: ignore[no-untyped-def]
+    return load_workbook(rendered.paths["xlsx"])
+
+
+def test_xlsx_one_sheet_per_table(workbook) -> None:  # type: ignore[no-untyped-def]
+    assert workbook.sheetnames == [
+        "概要",
+        "指数走势",
+        "分项得分",
+        "重大失信事件",
+        "事件分布",
+        "黑名单",
+        "新增名单主体",
+        "待补录数据",
+        "同级排名",
+        "模型假设",
+    ]
+
+
+def test_xlsx_numbers_are_numbers(workbook, rendered: Rendered) -> None:  # type: ignore[no-untyped-def]
+    summary = {row[0].value: row[1] for row in workbook["概要"].iter_rows() if row[0].value}
+    total = summary["综合指数"]
+    assert total.value == rendered.score.total and total.data_type == "n" and total.number_format == "0.00"
+    assert summary["同级排名"].value == rendered.score.rank
+    trend = list(workbook["指数走势"].iter_rows(min_row=2, values_only=True))
+    assert len(trend) == 12 and trend[-1] == (fixture_db.MONTH, rendered.score.total, rendered.score.rank)
+    peers = workbook["同级排名"]
+    rows = [(r[2].value, r[3].value, r[0].value) for r in peers.iter_rows(min_row=2)]
+    stored = sorted(rendered.peers, key=lambda s: (s.rank, s.division_code))
+    assert rows == [(s.division_code, s.total, s.rank) for s in stored]
+    assert all(r[3].number_format == "0.00" for r in peers.iter_rows(min_row=2))
+    aspects = {r[0].value: r for r in workbook["分项得分"].iter_rows(min_row=2)}
+    for code, a in rendered.score.aspects.items():
+        assert aspects[code][4].value == a["points"] and aspects[code][4].number_format == "0.00"
+
+
+def test_xlsx_text_is_never_a_formula(workbook) -> None:  # type: ignore[no-untyped-def]
+    titles = {r[1].value: r[1] for r in workbook["重大失信事件"].iter_rows(min_row=2)}
+    assert fixture_db.SCRIPT_TITLE in titles
+    formula = titles[fixture_db.FORMULA_TITLE]
+    assert formula.data_type == "s"
+    names = [r[0] for r in workbook["新增名单主体"].iter_rows(min_row=2, values_only=True)]
+    assert "张**" in names and fixture_db.PERSON not in str(list(workbook["新增名单主体"].values))
+
+
+def test_the_glyph_check_catches_tofu(tmp_path: Path) -> None:
+    """The same check on a PDF rendered without any CJK font (fontconfig limited to matplotlib's DejaVu) fails."""
+    import sys
+
+    import matplotlib
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    (tmp_path / "fonts.conf").write_text(
+        f'<?xml version="1.0"?><fontconfig><dir>{fonts}</dir><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>'
+    )
+    script = (
+        "import sys; from weasyprint import HTML; HTML(string='<style>@page{margin:0}</style>"
+        '<h1 style="font-size:19pt;margin:70px">江阴市城市信用状况监测月报</h1>\').write_pdf(sys.argv[1])'
+    )
+    env = {"FONTCONFIG_FILE": str(tmp_path / "fonts.conf"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "tofu.pdf")], env=env, check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "100", "-gray", "-png", str(tmp_path / "tofu.pdf"), str(tmp_path / "t")],
+        check=True,
+    )
+    title = "江阴市城市信用状况监测月报"
+    cells = _title_cells(next(tmp_path.glob("t*.png")), len(title))
+    others = [
+        _difference(cells[i], cells[j]) for i in range(13) for j in range(i + 1, 13) if title[i] != title[j]
+    ]
+    assert min(others) < 0.05  # boxes: what test_pdf_first_page_draws_chinese_glyphs rejects
