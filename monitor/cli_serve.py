@@ -50,6 +50,7 @@ def serve(
 
     from config.settings import get_settings
     from monitor import scheduler as sched
+    from monitor.setup import init_database
     from monitor.web import create_app
     from storage.db import get_engine
 
@@ -58,6 +59,8 @@ def serve(
         raise typer.BadParameter("nothing to run: both --no-web and --no-scheduler")
     logging.getLogger().setLevel(logging.INFO)
     settings = get_settings()
+    # Once here, not per crawl: schema at head, gazetteer and site registry loaded.
+    log.info("database: %s", init_database(settings.database_url))
     engine = get_engine(settings.database_url)
     running = sched.start(engine) if scheduler else None
     try:

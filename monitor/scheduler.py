@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
@@ -52,18 +52,20 @@ class ScheduleConfig(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CREDITWATCH_SCHEDULE_", extra="ignore")
 
-    homepage_minutes: float = Field(10, gt=0)
-    ranking_minutes: float = Field(30, gt=0)
-    article_minutes: float = Field(5, gt=0)
-    portal_at: str = Field("03:30", pattern=r"^\d{2}:\d{2}$")
+    homepage_minutes: Annotated[float, Field(gt=0)] = 10
+    ranking_minutes: Annotated[float, Field(gt=0)] = 30
+    article_minutes: Annotated[float, Field(gt=0)] = 5
+    portal_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "03:30"
     # Processing also runs right after every crawl; this interval only catches what a failed trigger missed.
-    process_minutes: float = Field(30, gt=0)
-    alerts_minutes: float = Field(1, gt=0)
-    scoring_at: str = Field("01:15", pattern=r"^\d{2}:\d{2}$")
-    reports_day: int = Field(1, ge=1, le=28)
-    reports_at: str = Field("06:00", pattern=r"^\d{2}:\d{2}$")
-    misfire_grace_seconds: int = Field(900, gt=0)  # late runs within this window still run (once: coalesce)
-    workers: int = Field(6, ge=1)
+    process_minutes: Annotated[float, Field(gt=0)] = 30
+    alerts_minutes: Annotated[float, Field(gt=0)] = 1
+    scoring_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "01:15"
+    reports_day: Annotated[int, Field(ge=1, le=28)] = 1
+    reports_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "06:00"
+    misfire_grace_seconds: Annotated[int, Field(gt=0)] = (
+        900  # late runs within this window still run (once: coalesce)
+    )
+    workers: Annotated[int, Field(ge=1)] = 6
 
     @classmethod
     def settings_customise_sources(
@@ -121,11 +123,9 @@ def default_jobs(cfg: ScheduleConfig) -> list[JobSpec]:
             "crawl-ranking", "采集：排行榜", "monitor.jobs:crawl", every(cfg.ranking_minutes), ("ranking",)
         ),
         JobSpec(
-            "crawl-article", "采集：文章", "monitor.jobs:crawl", every(cfg.article_minutes), ("article",)
+            "crawl-article", "采集：文章", "monitor.jobs:crawl", every(cfg.article_minutes), ("articles",)
         ),
-        JobSpec(
-            "crawl-portal", "采集：信用/法院平台", "monitor.jobs:crawl", _daily(cfg.portal_at), ("portal",)
-        ),
+        JobSpec("crawl-portal", "采集：信用/法院平台", "monitor.jobs:crawl_portals", _daily(cfg.portal_at)),
         JobSpec("process", "处理：分类、聚类、重大事件", "monitor.jobs:process", every(cfg.process_minutes)),
         JobSpec("alerts", "告警发送", "monitor.jobs:dispatch_alerts", every(cfg.alerts_minutes)),
         JobSpec("scoring", "指数计算", "monitor.jobs:score_recent", _daily(cfg.scoring_at)),

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from models import Role, User
-from monitor.web.security import Forbidden, LoginRequired, allowed, session_user, verify_csrf
+from monitor.web.security import CurrentUser, Forbidden, LoginRequired, allowed, session_user, verify_csrf
 from monitor.web.templating import ROLE_LABELS
 
 
@@ -30,7 +30,8 @@ def _require(role: Role) -> Callable[[Request, Session], User]:
         user = session_user(request, db)
         if user is None:
             raise LoginRequired()
-        request.state.user = user
+        # Error pages render after this request's session is closed: they get a detached copy, not the row.
+        request.state.user = CurrentUser(user.id, user.username, user.role)
         if not allowed(user, role):
             raise Forbidden(f"此操作需要「{ROLE_LABELS[role.value]}」权限")
         return user

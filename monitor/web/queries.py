@@ -68,7 +68,7 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=TZ)
 
 
-def feed_statement(f: FeedFilters) -> Select[tuple[Event]]:
+def feed_statement(f: FeedFilters) -> Select[Event]:
     stmt = select(Event)
     if f.city:
         stmt = stmt.where(division_filter(Event.division_code, f.city))

@@ -10,6 +10,7 @@ import hmac
 import os
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Request
@@ -73,6 +74,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in user as templates see it (plain values, usable after the database session closed)."""
+
+    id: int
+    username: str
+    role: Role
+
+
 class LoginRequired(Exception):
     """No valid session: the handler redirects to the log-in page."""
 
@@ -119,7 +129,7 @@ def session_user(request: Request, db: Session) -> User | None:
     return user
 
 
-def allowed(user: User, role: Role) -> bool:
+def allowed(user: User | CurrentUser, role: Role) -> bool:
     return RANK[user.role] >= RANK[role]
 
 

@@ -60,6 +60,12 @@ def fmt_num(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def _label(labels: dict[str, str], value: Any) -> str:
+    """The Chinese label of a code or enum member; unknown codes show as themselves, None as a dash."""
+    key = str(getattr(value, "value", value) or "")
+    return labels.get(key, key or "—")
+
+
 def make_templates(directory: Path) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(directory))
     env = templates.env
@@ -68,10 +74,10 @@ def make_templates(directory: Path) -> Jinja2Templates:
         dt=fmt_dt,
         safe_url=safe_url,
         num=fmt_num,
-        kind=lambda v: KIND_LABELS.get(v or "", v or "—"),
-        domain=lambda v: DOMAIN_LABELS.get(v or "", v or "—"),
-        status=lambda v: STATUS_LABELS.get(getattr(v, "value", v) or "", getattr(v, "value", v) or "—"),
-        role=lambda v: ROLE_LABELS.get(getattr(v, "value", v), str(v)),
+        kind=lambda v: _label(KIND_LABELS, v),
+        domain=lambda v: _label(DOMAIN_LABELS, v),
+        status=lambda v: _label(STATUS_LABELS, v),
+        role=lambda v: _label(ROLE_LABELS, v),
     )
     env.globals.update(KIND_LABELS=KIND_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, ROLE_LABELS=ROLE_LABELS)
     return templates

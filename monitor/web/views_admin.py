@@ -126,7 +126,12 @@ async def test_channel(request: Request, *, name: str, user: PostAdmin, db: Db) 
             channel=channel.name,
             kind="test",
             subject="creditwatch 测试告警",
-            payload={"text": f"这是一条测试告警，由 {user.username} 于 {at:%Y-%m-%d %H:%M} 发起。"},
+            payload={
+                "lines": [
+                    f"这是一条测试告警，由 {user.username} 于 {at:%Y-%m-%d %H:%M} 发起。",
+                    f"渠道 {channel.name}（{channel.kind}）",
+                ]
+            },
             status=AlertStatus.PENDING,
             next_attempt_at=at,
         )

@@ -239,7 +239,7 @@ async def generate_report(
     user: PostAnalyst,
     db: Db,
 ) -> Response:
-    chosen = [f for f in formats if f in REPORT_FORMATS] or ["html"]
+    chosen = [f for f in formats or [] if f in REPORT_FORMATS] or ["html"]
     if not MONTH_RE.match(month) or not CODE_RE.match(city):
         flash(request, "月份应为 YYYY-MM，城市应为 6 位代码", "error")
         return RedirectResponse("/reports", status_code=303)
