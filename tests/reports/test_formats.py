@@ -274,3 +274,22 @@ def test_the_glyph_check_catches_tofu(tmp_path: Path) -> None:
         _difference(cells[i], cells[j]) for i in range(13) for j in range(i + 1, 13) if title[i] != title[j]
     ]
     assert min(others) < 0.05  # boxes: what test_pdf_first_page_draws_chinese_glyphs rejects
+
+
+def test_no_data_renders_every_format(db_session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An empty database: every format is written and says 暂无数据 instead of failing."""
+    from monitor.reports import write_reports
+
+    paths = {
+        p.suffix[1:]: p
+        for p in write_reports(db_session, "2024-01", "320281", "html,pdf,xlsx,docx", tmp_path)
+    }
+    assert "暂无数据" in paths["html"].read_text(encoding="utf-8")
+    pdf = subprocess.run(
+        ["pdftotext", str(paths["pdf"]), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "暂无数据" in pdf
+    doc = Document(str(paths["docx"]))
+    assert any("暂无数据" in c.text for t in doc.tables for r in t.rows for c in r.cells)
+    wb = load_workbook(paths["xlsx"])
+    assert wb["概要"]["B6"].value == "暂无数据" and wb["同级排名"]["A2"].value == "暂无数据"
