@@ -1,0 +1,278 @@
+"""Distributed crawling on scrapy-redis: one Redis request queue and dupefilter shared by crawler processes on one
+or more machines, all writing to the same (PostgreSQL) database.
+
+What this adds to scrapy-redis, and why:
+- **Per-crawl keys with expiry.** scrapy-redis keys a queue by spider name and never forgets a fingerprint; here every
+  key carries the crawl id and is given a TTL on each write, so the dupefilter cannot grow without bound and an
+  abandoned crawl disappears by itself.
+- **A reliable queue.** scrapy-redis pops requests destructively, so a worker killed with SIGKILL loses what it had
+  in flight. Here a pop moves the request into the worker's own `processing` list (LMOVE, atomic); it is removed
+  when the callback's output has been consumed (items stored by our synchronous pipelines) or when the request is
+  re-scheduled (retry, redirect). A restarted worker, or any worker that sees a dead peer (no heartbeat), moves
+  such leftovers back to the queue: delivery is at-least-once, and idempotent upserts make it effectively-once.
+- **Shared state is never flushed by one worker's close** (`SCHEDULER_PERSIST`): the others may still be working.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import Base as RedisQueueBase
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "creditwatch:crawl"
+ENTRY_META = "cw_queue_entry"  # the serialized queue entry a popped request came from
+
+
+def crawl_keys(crawl_id: str) -> dict[str, str]:
+    """The Redis keys of one crawl (`%(spider)s` is filled in by scrapy-redis)."""
+    base = f"{KEY_PREFIX}:{crawl_id}:%(spider)s"
+    return {
+        "queue": f"{base}:requests",
+        "dupefilter": f"{base}:dupefilter",
+        "processing": f"{base}:processing",  # + ":<worker id>"
+        "workers": f"{base}:workers",  # + ":<worker id>" heartbeat keys
+    }
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def distributed_settings(
+    crawl_id: str,
+    redis_url: str,
+    *,
+    worker_id: str | None = None,
+    ttl_seconds: int = 7 * 24 * 3600,
+    idle_before_close: int = 0,
+) -> dict[str, Any]:
+    """Scrapy settings that turn any of our spiders into a worker of crawl `crawl_id`."""
+    keys = crawl_keys(crawl_id)
+    return {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_CLASS": "crawlers.distributed.ReliableQueue",
+        "SCHEDULER_QUEUE_KEY": keys["queue"],
+        "SCHEDULER_DUPEFILTER_KEY": keys["dupefilter"],
+        "DUPEFILTER_CLASS": "crawlers.distributed.ExpiringDupeFilter",
+        "SCHEDULER_IDLE_BEFORE_CLOSE": idle_before_close,
+        "REDIS_URL": redis_url,
+        "CREDITWATCH_CRAWL_ID": crawl_id,
+        "CREDITWATCH_WORKER_ID": worker_id or default_worker_id(),
+        "CREDITWATCH_REDIS_TTL": ttl_seconds,
+        "SPIDER_MIDDLEWARES": {"crawlers.distributed.AckMiddleware": 10},
+        "EXTENSIONS": {"crawlers.distributed.WorkerHeartbeat": 10},
+    }
+
+
+def _ttl(spider: Spider) -> int:
+    return int(spider.settings.getint("CREDITWATCH_REDIS_TTL", 7 * 24 * 3600))
+
+
+class ExpiringDupeFilter(RFPDupeFilter):
+    """The shared dupefilter, its key refreshed to a TTL on every write so it cannot outlive the crawl for long."""
+
+    ttl: int = 7 * 24 * 3600
+
+    @classmethod
+    def from_spider(cls, spider: Spider) -> ExpiringDupeFilter:
+        df = super().from_spider(spider)
+        df.ttl = _ttl(spider)
+        return df  # type: ignore[no-any-return]
+
+    def request_seen(self, request: Request) -> bool:
+        fp = self.request_fingerprint(request)
+        pipe = self.server.pipeline()
+        pipe.sadd(self.key, fp)
+        pipe.expire(self.key, self.ttl)
+        added, _ = pipe.execute()
+        return bool(added == 0)
+
+    def close(self, reason: str = "") -> None:
+        """Keep the fingerprints: other workers of the same crawl still rely on them (they expire by TTL)."""
+
+
+class ReliableQueue(RedisQueueBase):
+    """FIFO queue whose pops are parked in a per-worker processing list until acknowledged."""
+
+    def __init__(self, server: redis.Redis, spider: Spider, key: str, serializer: Any = None) -> None:
+        super().__init__(server, spider, key, serializer)
+        self.worker_id = spider.settings.get("CREDITWATCH_WORKER_ID") or default_worker_id()
+        self.processing_base = self.key.rsplit(":", 1)[0] + ":processing"
+        self.processing = f"{self.processing_base}:{self.worker_id}"
+        self.ttl = _ttl(spider)
+        # Our own leftovers first: this worker id was killed before it could acknowledge them.
+        requeue(self.server, self.processing, self.key)
+
+    def __len__(self) -> int:
+        return int(self.server.llen(self.key))
+
+    def push(self, request: Request) -> None:
+        old = request.meta.pop(ENTRY_META, None)
+        data = self._encode_request(request)
+        pipe = self.server.pipeline()
+        pipe.lpush(self.key, data)
+        pipe.expire(self.key, self.ttl)
+        if old is not None:  # a retry or redirect of a popped request supersedes it
+            pipe.lrem(self.processing, 1, old)
+        pipe.execute()
+
+    def pop(self, timeout: int = 0) -> Request | None:
+        if timeout > 0:
+            data = self.server.blmove(self.key, self.processing, timeout, "RIGHT", "LEFT")
+        else:
+            data = self.server.lmove(self.key, self.processing, "RIGHT", "LEFT")
+        if not data:
+            return None
+        self.server.expire(self.processing, self.ttl)
+        request: Request = self._decode_request(data)
+        request.meta[ENTRY_META] = data
+        return request
+
+    def ack(self, request: Request) -> None:
+        entry = request.meta.pop(ENTRY_META, None)
+        if entry is not None:
+            self.server.lrem(self.processing, 1, entry)
+
+    def clear(self) -> None:
+        self.server.delete(self.key, self.processing)
+
+
+def requeue(server: redis.Redis, processing: str, queue: str) -> int:
+    """Move every parked entry of `processing` back to the head of `queue` (they are served next)."""
+    moved = 0
+    while server.lmove(processing, queue, "LEFT", "RIGHT") is not None:
+        moved += 1
+    if moved:
+        log.warning("re-queued %d unacknowledged requests from %s", moved, processing)
+    return moved
+
+
+def _queue_of(crawler: Crawler) -> ReliableQueue | None:
+    engine = crawler.engine
+    scheduler = getattr(engine, "_slot", None) and engine._slot.scheduler  # type: ignore[union-attr]
+    scheduler = scheduler or getattr(engine, "scheduler", None)
+    queue = getattr(scheduler, "queue", None)
+    return queue if isinstance(queue, ReliableQueue) else None
+
+
+class AckMiddleware:
+    """Acknowledges a request once its callback's output has been consumed. Our pipelines write synchronously,
+    so by then the items it produced are committed."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AckMiddleware:
+        return cls(crawler)
+
+    async def process_spider_output(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for out in result:
+            yield out
+        self._ack(response.request)
+
+    def process_spider_exception(self, response: Any, exception: BaseException) -> None:
+        self._ack(response.request)  # the error is logged by Scrapy; re-fetching would fail the same way
+
+    def _ack(self, request: Request | None) -> None:
+        queue = _queue_of(self.crawler)
+        if queue is not None and request is not None:
+            queue.ack(request)
+
+
+class WorkerHeartbeat:
+    """Announces this worker while it runs, and returns dead peers' parked requests to the queue."""
+
+    interval = 5.0
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        s = crawler.settings
+        self.server = redis.Redis.from_url(s.get("REDIS_URL"))
+        self.worker_id = s.get("CREDITWATCH_WORKER_ID") or default_worker_id()
+        self.token = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.keys: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WorkerHeartbeat:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        return ext
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Stay up while the crawl has work anywhere: a peer's in-flight page may still add requests, and a dead
+        peer's parked requests come back to the queue once its heartbeat expires."""
+        recover_dead_workers(self.server, self.keys)
+        queued = int(self.server.llen(self.keys["queue"]))
+        parked = sum(int(self.server.llen(k)) for k in self.server.scan_iter(match=self.keys["processing"] + ":*"))
+        if queued or parked:
+            raise DontCloseSpider(f"crawl still has {queued} queued and {parked} in-flight requests")
+
+    def spider_opened(self, spider: Spider) -> None:
+        crawl_id = self.crawler.settings.get("CREDITWATCH_CRAWL_ID")
+        self.keys = {k: v % {"spider": spider.name} for k, v in crawl_keys(crawl_id).items()}
+        self._beat()
+        recover_dead_workers(self.server, self.keys)
+        self._thread = threading.Thread(target=self._run, name="cw-heartbeat", daemon=True)
+        self._thread.start()
+
+    def spider_closed(self, spider: Spider) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        self.server.delete(f"{self.keys['workers']}:{self.worker_id}")
+
+    def _beat(self) -> None:
+        self.server.set(f"{self.keys['workers']}:{self.worker_id}", self.token, ex=int(self.interval * 3))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self._beat()
+                recover_dead_workers(self.server, self.keys)
+            except redis.RedisError as exc:  # Redis briefly away: the next beat tries again
+                log.warning("heartbeat failed: %s", exc)
+
+
+def recover_dead_workers(server: redis.Redis, keys: dict[str, str]) -> int:
+    """Requests parked by workers whose heartbeat has expired go back to the queue."""
+    moved = 0
+    prefix = keys["processing"] + ":"
+    for raw in server.scan_iter(match=prefix + "*"):
+        name = raw.decode() if isinstance(raw, bytes) else str(raw)
+        worker = name[len(prefix) :]
+        if not server.exists(f"{keys['workers']}:{worker}"):
+            moved += requeue(server, name, keys["queue"])
+    return moved
+
+
+def crawl_status(server: redis.Redis, crawl_id: str, spider: str) -> dict[str, Any]:
+    """Queue length, fingerprints seen, parked requests and live workers of one crawl."""
+    keys = {k: v % {"spider": spider} for k, v in crawl_keys(crawl_id).items()}
+    parked = sum(int(server.llen(k)) for k in server.scan_iter(match=keys["processing"] + ":*"))
+    workers = [k.decode().rsplit(":", 1)[-1] for k in server.scan_iter(match=keys["workers"] + ":*")]
+    return {
+        "queued": int(server.llen(keys["queue"])),
+        "seen": int(server.scard(keys["dupefilter"])),
+        "parked": parked,
+        "workers": sorted(workers),
+        "dupefilter_ttl": int(server.ttl(keys["dupefilter"])),
+    }
