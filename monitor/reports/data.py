@@ -396,14 +396,28 @@ def _event_totals(aspects: dict[str, Any], details: dict[str, Any]) -> tuple[flo
 # -------------------------------------------------------------------------------------------------- index rows
 
 
-def _latest_score(session: Session, model: str, code: str, month: str) -> IndexScore | None:
-    """The latest computation for the city and month (several model versions may have been scored)."""
-    return session.scalars(
+def _latest_score(
+    session: Session, model: str, code: str, month: str, version: str | None = None
+) -> IndexScore | None:
+    """The row of the model version in force (docs/scoring.md: the current model file's version); without one,
+    the latest computation (several versions may have been scored, e.g. for what-if comparisons)."""
+    rows = session.scalars(
         select(IndexScore)
         .where(IndexScore.model_name == model, IndexScore.division_code == code, IndexScore.month == month)
         .order_by(IndexScore.computed_at.desc(), IndexScore.id.desc())
-        .limit(1)
-    ).first()
+    ).all()
+    current = [r for r in rows if version is not None and r.model_version == version]
+    best = current or list(rows)
+    return best[0] if best else None
+
+
+def _current_version(name: str) -> str | None:
+    try:
+        from scoring.model import load_model
+
+        return load_model(name).version
+    except (ImportError, ValueError, OSError):
+        return None
 
 
 def _peer_scores(session: Session, model: str, version: str, month: str) -> list[IndexScore]:
@@ -662,9 +676,18 @@ def build_report(
     model_name = model or get_settings().index_model
     notes: list[str] = []
 
-    score = _latest_score(session, model_name, code, month)
+    version = _current_version(model_name)
+    score = _latest_score(session, model_name, code, month, version)
     prev_month = shift_month(month, -1)
-    previous = _latest_score(session, model_name, code, prev_month)
+    previous = _latest_score(session, model_name, code, prev_month, version)
+    if (
+        score is None
+        and version is None
+        and not session.scalars(
+            select(IndexScore.id).where(IndexScore.model_name == model_name).limit(1)
+        ).first()
+    ):
+        raise ReportError(f"unknown index model {model_name!r}: no model file and no stored score")
     if score is None:
         notes.append(f"{month} 尚无 {name} 的综合指数（模型 {model_name}）：请先运行 creditwatch score。")
     if previous is None:
@@ -678,7 +701,7 @@ def build_report(
             if m == month
             else previous
             if m == prev_month
-            else _latest_score(session, model_name, code, m)
+            else _latest_score(session, model_name, code, m, version)
         )
         trend.append(TrendPoint(m, s.total if s else None, s.rank if s else None))
 
@@ -688,6 +711,14 @@ def build_report(
     deduction_total, offset_total = _event_totals(aspects_json, details)
     peers = _peer_rows(session, score, previous) if score else ()
     peer_count = details.get("peers") if isinstance(details.get("peers"), int) else (len(peers) or None)
+
+    if details.get("vetoed"):
+        failed = "、".join(str(c) for c in details.get("failed") or [])
+        notes.append(
+            f"基础指标未通过（{failed}），一票否决：综合指数记为 {score.total if score else 0:.2f}。"
+        )
+    if score is not None and version is not None and score.model_version != version:
+        notes.append(f"本月指数按模型 {model_name} v{score.model_version} 计算，现行模型文件为 v{version}。")
 
     title, model_assumptions = _model_info(model_name, score.model_version if score else None)
     assumptions = score.assumptions if score and score.assumptions else model_assumptions

@@ -153,3 +153,8 @@ def test_shift_month() -> None:
     assert shift_month("2026-01", -1) == "2025-12"
     assert shift_month("2025-12", 1) == "2026-01"
     assert shift_month("2026-10", -12) == "2025-10"
+
+
+def test_unknown_model_is_an_error(db_session: Session) -> None:
+    with pytest.raises(ReportError, match="unknown index model"):
+        build_report(db_session, "2024-01", "320281", model="nosuchmodel")
