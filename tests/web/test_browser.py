@@ -1,0 +1,183 @@
+"""End-to-end: the console in headless Chromium (Debian's chromium, driven by Playwright) against uvicorn on
+127.0.0.1. Set CREDITWATCH_SCREENSHOTS=DIR to keep screenshots of the feed and the event page."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from models import FeedbackLink, FeedbackStatus, Label
+from monitor.web import create_app
+from tests.web.seed import PASSWORD, XSS_TITLE, Seeded
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} missing: install Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def live_server(engine: Engine, web_settings: Settings, seeded: Seeded) -> Iterator[str]:
+    """uvicorn in a thread on a random port, serving a private copy of the seeded database."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(engine, web_settings), log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str) -> Iterator[Any]:
+    context = browser.new_context(
+        base_url=live_server, locale="zh-CN", viewport={"width": 1360, "height": 900}, accept_downloads=True
+    )
+    pg = context.new_page()
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.dialogs = dialogs
+    yield pg
+    context.close()
+
+
+def sign_in(page: Any, username: str) -> None:
+    page.goto("/events")
+    assert "/login" in page.url
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('登录')")
+    page.wait_for_url("**/events")
+
+
+def shot(page: Any, name: str, tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("CREDITWATCH_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def test_log_in_filter_the_feed_and_script_title_stays_inert(page: Any, tmp_path: Path) -> None:
+    sign_in(page, "analyst")
+    assert page.locator("h1").inner_text().startswith("信用事件")
+    page.select_option("select[name=city]", "320281")
+    page.select_option("select[name=kind]", "distrust")
+    page.click("button:has-text('筛选')")
+    page.wait_for_url("**/events?*kind=distrust*")
+    titles = page.locator("table.feed td.title a").all_inner_texts()
+    assert titles == [XSS_TITLE, "江阴一食品厂使用过期原料被查处"]
+    # The crawled <script> shows as text, runs nothing, and is not even an element of the page.
+    assert page.get_by_text(XSS_TITLE, exact=True).count() == 1
+    assert page.locator("script").count() == 0 and page.locator("img").count() == 0
+    shot(page, "events-feed", tmp_path)
+    page.click(f"a:text-is('{XSS_TITLE}')")
+    page.wait_for_url("**/events/*")
+    assert page.locator("h1.event-title").inner_text() == XSS_TITLE
+    assert page.locator("script").count() == 0
+    assert page.dialogs == []
+
+
+def test_event_page_confirm_feedback(page: Any, engine: Engine, seeded: Seeded, tmp_path: Path) -> None:
+    sign_in(page, "analyst")
+    page.fill("input[name=q]", "过期原料")
+    page.click("button:has-text('筛选')")
+    page.click("a:text-is('江阴一食品厂使用过期原料被查处')")
+    page.wait_for_url(f"**/events/{seeded.major_event}")
+    assert "3 个网站首页" in page.locator("h2:has-text('首页证据')").inner_text()
+    assert page.get_by_text("新闻排行·24小时点击").count() == 1
+    shot(page, "event-page", tmp_path)
+    page.click("button:has-text('确认')")
+    page.wait_for_url(f"**/events/{seeded.major_event}")
+    assert page.locator(".flash.ok").inner_text() == "已确认该政府反馈"
+    assert page.locator(".badge.s-confirmed").count() == 1
+    with Session(engine) as s:
+        link = s.get(FeedbackLink, seeded.feedback_link)
+        assert link is not None and link.status == FeedbackStatus.CONFIRMED and link.reviewed_by == "analyst"
+
+
+def test_correct_a_label_in_the_review_queue(page: Any, engine: Engine, seeded: Seeded) -> None:
+    sign_in(page, "analyst")
+    page.click("nav a:text-is('审核')")
+    form = page.locator(f"form#article-{seeded.review_article}")
+    form.locator("select[name=kind]").select_option("distrust")
+    form.locator("select[name=domain]").select_option("business")
+    form.locator("input[name=subdomain]").fill("旅游")
+    form.locator("input[name=city]").fill("320281")
+    form.locator("button:has-text('保存更正')").click()
+    page.wait_for_url("**/review")
+    assert page.locator(".flash.ok").inner_text().startswith("已更正")
+    with Session(engine) as s:
+        label = s.scalars(select(Label)).one()
+        assert (label.article_id, label.kind, label.domain, label.division_code) == (
+            seeded.review_article,
+            "distrust",
+            "business",
+            "320281",
+        )
+
+
+def test_generate_and_download_a_report(page: Any, tmp_path: Path) -> None:
+    sign_in(page, "analyst")
+    page.goto("/reports")
+    page.fill("input[name=month]", "2026-10")
+    page.click("button:has-text('生成报告')")
+    page.wait_for_url("**/reports", timeout=60_000)
+    with page.expect_download() as info:
+        page.click("a:text-is('creditwatch-report-320281-2026-10.html')")
+    download = info.value
+    assert download.suggested_filename == "creditwatch-report-320281-2026-10.html"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert "江阴" in saved.read_text(encoding="utf-8")
+
+
+def test_viewer_cannot_reach_admin(page: Any) -> None:
+    sign_in(page, "viewer")
+    assert page.locator("nav a:text-is('管理')").count() == 0
+    response = page.goto("/admin")
+    assert response is not None and response.status == 403
+    assert "管理员" in page.locator("main").inner_text()
