@@ -171,11 +171,15 @@ class Signer:
         kw, places = title_terms(title)
         return Signature(self.minhash(hashes), int(hashes.size), kw if keywords is None else keywords, places)
 
-    def band_keys(self, minhash: np.ndarray) -> list[bytes]:
-        r = self.params.rows
-        raw = minhash[: self.params.bands * r].tobytes()
-        width = 4 * r
-        return [bytes([i]) + raw[i * width : (i + 1) * width] for i in range(self.params.bands)]
+    def band_keys(self, minhash: np.ndarray) -> list[int]:
+        """One 64-bit key per LSH band (the band's rows hashed together with the band number)."""
+        b, r = self.params.bands, self.params.rows
+        rows = minhash[: b * r].astype(np.uint64).reshape(b, r)
+        with np.errstate(over="ignore"):
+            key = np.arange(b, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+            for j in range(r):
+                key = (key ^ rows[:, j]) * np.uint64(0x100000001B3)
+        return [int(k) for k in key.tolist()]
 
 
 @lru_cache(maxsize=1)
@@ -297,7 +301,6 @@ class EventState:
     city: str | None
     first_seen: datetime
     last_seen: datetime
-    bands: set[bytes] = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
         return {"v": SIGNATURE_VERSION, "reps": [r.to_json() for r in self.reps], "city": self.city}
@@ -310,8 +313,8 @@ class ClusterIndex:
         self.params = params or ClusterParams()
         self.signer = signer or Signer(self.params)
         self.events: dict[int, EventState] = {}
-        self._lsh: dict[bytes, set[int]] = defaultdict(set)
-        self._by_city: dict[str, set[int]] = defaultdict(set)
+        # Band key -> events. Lists, not sets: almost every key has one event, and a list of one is small.
+        self._lsh: dict[int, list[int]] = {}
         # Keyword document frequency over the representatives in the index: words of templates
         # (判决书, 投诉直通车, a site's name) are in many titles and weigh little in the title check.
         self._df: dict[str, int] = defaultdict(int)
@@ -331,8 +334,6 @@ class ClusterIndex:
         self.events[state.event_id] = state
         for rep in state.reps:
             self._index_rep(state, rep)
-        if state.city:
-            self._by_city[state.city[:4]].add(state.event_id)
 
     def _index_rep(self, state: EventState, rep: Signature) -> None:
         self._reps += 1
@@ -340,21 +341,23 @@ class ClusterIndex:
             self._df[w] += 1
             self._kw[w].add(state.event_id)
         for key in self.signer.band_keys(rep.minhash):
-            self._lsh[key].add(state.event_id)
-            state.bands.add(key)
+            ids = self._lsh.get(key)
+            if ids is None:
+                self._lsh[key] = [state.event_id]
+            elif state.event_id not in ids:
+                ids.append(state.event_id)
 
     def remove(self, event_id: int) -> None:
         state = self.events.pop(event_id, None)
         if state is None:
             return
-        for key in state.bands:
-            ids = self._lsh.get(key)
-            if ids is not None:
-                ids.discard(event_id)
-                if not ids:
-                    del self._lsh[key]
-        if state.city:
-            self._by_city[state.city[:4]].discard(event_id)
+        for rep in state.reps:
+            for key in self.signer.band_keys(rep.minhash):
+                ids = self._lsh.get(key)
+                if ids is not None and event_id in ids:
+                    ids.remove(event_id)
+                    if not ids:
+                        del self._lsh[key]
         for rep in state.reps:
             self._reps -= 1
             for w in rep.keywords:
@@ -380,7 +383,7 @@ class ClusterIndex:
         for key in self.signer.band_keys(sig.minhash):
             hit = self._lsh.get(key)
             if hit:
-                candidates |= hit
+                candidates.update(hit)
         shared: dict[int, int] = defaultdict(int)
         for w in sig.keywords:
             posting = self._kw.get(w)
@@ -389,8 +392,6 @@ class ClusterIndex:
                 for eid in posting:
                     shared[eid] += 1
         candidates.update(eid for eid, n in shared.items() if n >= self.params.followup_min_keywords)
-        if city and not city.endswith("0000"):
-            candidates |= self._by_city.get(city[:4], set())
         best: tuple[int, Match] | None = None
         window = self.params.window
         for eid in candidates:
@@ -416,7 +417,6 @@ class ClusterIndex:
         state.last_seen = max(state.last_seen, at)
         if state.city is None and city:
             state.city = city
-            self._by_city[city[:4]].add(event_id)
         novel = match is None or match.similarity < self.params.rep_novelty
         if novel and len(state.reps) < self.params.max_reps:
             state.reps.append(sig)
