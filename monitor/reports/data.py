@@ -20,24 +20,20 @@ from sqlalchemy.orm import Session
 
 from config.settings import TZ, get_settings
 from models import (
-    Appearance,
     Article,
     Event,
-    EventArticle,
     EventStatus,
     FeedbackLink,
     FeedbackStatus,
-    HomepageSnapshot,
     IndexScore,
     Institution,
     ListKind,
     PortalRecord,
-    RankingEntry,
-    RankingSnapshot,
-    Site,
 )
+from monitor.events_view import event_view
 from monitor.reports.privacy import is_legal_entity, mask_name, scrub
 from nlp.gazetteer import get_gazetteer
+from storage import portal_queries as pq
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TREND_MONTHS = 12
@@ -282,8 +278,9 @@ def city_name(code: str) -> str:
 
 
 def area_codes(code: str) -> list[str]:
-    """The division and the county-level units under it: an event in 江阴 is also an event of 无锡."""
-    return [code, *(c.code for c in get_gazetteer().children(code))]
+    """The division and every unit under it: an event in 江阴 is also an event of 无锡 (as scoring.inputs counts it;
+    the portals area's definition, so list figures and event counts cover the same area)."""
+    return pq.city_codes(code)
 
 
 # ---------------------------------------------------------------------------------------------- scoring JSON
@@ -519,43 +516,14 @@ def _major_events(
 
 
 def _major_event_row(session: Session, event: Event, scored: dict[str, Any] | None) -> MajorEventRow:
-    article_ids = list(
-        session.scalars(select(EventArticle.article_id).where(EventArticle.event_id == event.id))
-    )
-    urls = (
-        list(session.scalars(select(Article.url).where(Article.id.in_(article_ids)))) if article_ids else []
-    )
-    sites = sorted(
-        set(
-            session.scalars(
-                select(Site.name).join(Article, Article.site_id == Site.id).where(Article.id.in_(article_ids))
-            )
-        )
-    )
-    match_app = or_(Appearance.article_id.in_(article_ids), Appearance.url.in_(urls))
+    # The events area's view: the same sites and sightings the web console shows.
+    view = event_view(session, event.id)
     homepages: dict[tuple[str, str], Sighting] = {}
-    for app, snap, site in session.execute(
-        select(Appearance, HomepageSnapshot, Site)
-        .join(HomepageSnapshot, Appearance.snapshot_id == HomepageSnapshot.id)
-        .join(Site, HomepageSnapshot.site_id == Site.id)
-        .where(match_app)
-        .order_by(HomepageSnapshot.captured_at)
-    ):
+    for h in sorted(view.homepages, key=lambda h: (h.captured_at, h.position)):
         homepages.setdefault(
-            (site.name, app.block), Sighting(site.name, app.block, app.position, snap.captured_at)
+            (h.site_name, h.block), Sighting(h.site_name, h.block, h.position, h.captured_at)
         )
-    match_rank = or_(RankingEntry.article_id.in_(article_ids), RankingEntry.url.in_(urls))
-    rankings: dict[tuple[str, str], Sighting] = {}
-    for entry, rsnap, rsite in session.execute(
-        select(RankingEntry, RankingSnapshot, Site)
-        .join(RankingSnapshot, RankingEntry.snapshot_id == RankingSnapshot.id)
-        .join(Site, RankingSnapshot.site_id == Site.id)
-        .where(match_rank)
-        .order_by(RankingSnapshot.captured_at)
-    ):
-        key = (rsite.name, rsnap.list_name)
-        if key not in rankings or entry.rank < rankings[key].position:
-            rankings[key] = Sighting(rsite.name, rsnap.list_name, entry.rank, rsnap.captured_at)
+    rankings = [Sighting(r["site"], r["list"], r["best_rank"], r["first"]) for r in view.rankings]
     feedback = []
     for link in session.scalars(
         select(FeedbackLink)
@@ -577,12 +545,12 @@ def _major_event_row(session: Session, event: Event, scored: dict[str, Any] | No
         title=event.title,
         domain=event.domain,
         subdomain=event.subdomain,
-        first_seen=event.first_seen,
+        first_seen=view.first_seen,
         major_since=event.major_since,
         reason=event.major_reason,
-        sites=tuple(sites),
+        sites=tuple(view.sites),
         homepages=tuple(sorted(homepages.values(), key=lambda s: s.seen_at)),
-        rankings=tuple(sorted(rankings.values(), key=lambda s: (s.position, s.seen_at))),
+        rankings=tuple(sorted(rankings, key=lambda s: (s.position, s.seen_at))),
         deduction=_num(scored.get("deduction")) if scored else None,
         offset=_num(scored.get("offset")) if scored else None,
         feedback=tuple(feedback),
@@ -619,10 +587,11 @@ _NAMED_LISTS = {ListKind.BLACKLIST, ListKind.DISHONEST_DEBTOR, ListKind.WATCHLIS
 
 
 def _portal(
-    session: Session, codes: list[str], month: str
+    session: Session, code: str, month: str
 ) -> tuple[tuple[ListFigure, ...], int | None, tuple[PortalEntry, ...], int]:
-    start, end = month_bounds(month)
-    first, last = start.date(), (end - timedelta(days=1)).date()
+    """List figures as the portals area defines them (storage.portal_queries), plus the month's new entries."""
+    first, last = pq.month_bounds(month)
+    codes = area_codes(code)
     records = list(
         session.scalars(
             select(PortalRecord).where(
@@ -632,27 +601,19 @@ def _portal(
     )
     if not records:
         return (), None, (), 0
-    labels = dict(_LISTS)
     figures = []
-    gov = 0
-    new_entries: list[PortalEntry] = []
     for kind, label in _LISTS:
-        active = new = exited = 0
-        for r in records:
-            if r.list_kind is not kind:
-                continue
-            listed = r.decided_on or r.published_on
-            on_list = (listed is None or listed <= last) and (r.removed_on is None or r.removed_on > last)
-            active += on_list
-            if listed is not None and first <= listed <= last:
-                new += 1
-                if kind in _NAMED_LISTS:
-                    new_entries.append(_entry(r, labels[kind]))
-            if r.removed_on is not None and first <= r.removed_on <= last:
-                exited += 1
-            if kind is ListKind.DISHONEST_DEBTOR and r.is_government and on_list:
-                gov += 1
-        figures.append(ListFigure(kind.value, label, active, new, exited))
+        m = pq.list_month(session, code, month, kinds=(kind,))
+        figures.append(ListFigure(kind.value, label, m.active, m.new_entries, m.exits))
+    gov = pq.government_dishonest_debtors(session, code, month).active_entities
+    labels = dict(_LISTS)
+    new_entries = [
+        _entry(r, labels[r.list_kind])
+        for r in records
+        if r.list_kind in _NAMED_LISTS
+        and (entered := r.decided_on or r.published_on)
+        and first <= entered <= last
+    ]
     new_entries.sort(key=lambda e: (e.decided_on or first, e.list_label, e.name))
     return tuple(figures), gov, tuple(new_entries[:ENTRY_LIMIT]), len(new_entries)
 
@@ -726,7 +687,7 @@ def build_report(
         notes.append(f"无法读取指数模型 {model_name} 的假设参数。")
 
     codes = area_codes(code)
-    lists, gov, entries, entries_total = _portal(session, codes, month)
+    lists, gov, entries, entries_total = _portal(session, code, month)
     if not lists:
         notes.append("本市暂无信用门户名单记录（黑名单、失信被执行人等）。")
 
