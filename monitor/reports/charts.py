@@ -116,13 +116,17 @@ def trend_chart(report: MonthlyReport) -> bytes:
         ax.plot(xs, ys, marker="o", color=COLOURS["line"], linewidth=2)
         for x, p in zip(xs, report.trend, strict=True):
             if p.total is not None:
+                # A label above a dip would sit on the line coming down into it: put it below instead.
+                near = [ys[i] for i in (x - 1, x + 1) if 0 <= i < len(ys) and ys[i] == ys[i]]
+                below = bool(near) and p.total < sum(near) / len(near)
                 ax.annotate(
                     f"{p.total:.2f}",
                     (x, p.total),
                     textcoords="offset points",
-                    xytext=(0, 7),
+                    xytext=(0, -13 if below else 7),
                     ha="center",
                     fontsize=8,
+                    weight="bold" if x == len(xs) - 1 else "normal",
                 )
         ax.set_xticks(xs, labels, fontsize=8)
         known = [y for y in ys if y == y]
