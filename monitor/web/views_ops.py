@@ -27,6 +27,7 @@ from models import (
     now,
 )
 from monitor import jobs
+from monitor.scheduler import ScheduleConfig, default_jobs
 from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
 from monitor.web.queries import CODE_RE, division_names
 from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, flash, render
@@ -103,6 +104,7 @@ def status(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
             "runs": runs,
             "problems": problems,
             "scheduled": _scheduled_jobs(request, db),
+            "job_names": {spec.id: spec.name for spec in default_jobs(ScheduleConfig())},
         },
     )
 

@@ -378,7 +378,7 @@ def test_city_index_and_drill_down(as_viewer: TestClient) -> None:
 def test_status_page_flags_parser_health_and_skipped_runs(as_viewer: TestClient) -> None:
     html = as_viewer.get("/status").text
     assert "正文缺失" in html  # sina: 12 of 20 items without a body
-    assert "跳过" in html and "crawl-article" in html
+    assert "跳过" in html and "采集：文章" in html
     assert "调度器未运行" in html
 
 
