@@ -200,3 +200,23 @@ def test_intervals_come_from_toml_and_environment(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("CREDITWATCH_SCHEDULE_PORTAL_AT", "3pm")
     with pytest.raises(ValueError):
         sched.ScheduleConfig()
+
+
+def test_console_shows_next_runs_of_a_scheduler_in_another_process(engine: Engine, web_settings) -> None:  # type: ignore[no-untyped-def]
+    from starlette.testclient import TestClient
+
+    from monitor.web import create_app
+    from tests.web.conftest import login
+
+    s = sched.start(
+        engine, CFG, [sched.JobSpec("crawl-ranking", "采集：排行榜", f"{REF}:quick", every(3600), ("r",))]
+    )
+    next_run = s.get_job("crawl-ranking").next_run_time
+    sched.stop(s)
+    # The console has no scheduler of its own: it reads the persistent job store.
+    with TestClient(
+        create_app(engine, web_settings), base_url="http://127.0.0.1", follow_redirects=False
+    ) as c:
+        html = login(c, "viewer").get("/status").text
+    assert "crawl-ranking" in html and next_run.strftime("%Y-%m-%d %H:%M") in html
+    assert "调度器未运行" not in html
