@@ -20,8 +20,12 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as BaseRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from config.settings import TZ
 from crawlers.encoding import decode_html, header_charset, meta_charset, normalise_charset
@@ -70,6 +74,23 @@ def _headers(response: Response) -> dict[str, str]:
         key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
         out[key] = ", ".join(v.decode("latin-1") for v in values)
     return out
+
+
+class RobotsTxtMiddleware(BaseRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, fixed for requests that wait on the same robots.txt download.
+
+    In Scrapy 2.19 every request of a site that arrives while its robots.txt is downloading awaits one shared
+    Deferred; only the first waiter gets the parser, the others get None and are let through unchecked
+    (seen here: a disallowed article fetched when it was queued with other links of the site).
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        if parser is None:
+            current = self._parsers.get(urlparse_cached(request).netloc)
+            if current is not None and not isinstance(current, Deferred):
+                return current
+        return parser
 
 
 class ReplayProxyMiddleware:

@@ -55,7 +55,7 @@ def _fuzzy_key(url: str) -> str:
     return urlunsplit(("", host, path, urlencode(query), ""))
 
 
-def _swap_scheme(url: str) -> str:
+def swap_scheme(url: str) -> str:
     if url.startswith("https://"):
         return "http://" + url[len("https://") :]
     if url.startswith("http://"):
@@ -90,7 +90,7 @@ class ReplayIndex:
 
     def lookup(self, url: str) -> RecordedResponse | None:
         """The recording for `url`: exact, other scheme, then without volatile query parameters."""
-        return self.exact.get(url) or self.exact.get(_swap_scheme(url)) or self.fuzzy.get(_fuzzy_key(url))
+        return self.exact.get(url) or self.exact.get(swap_scheme(url)) or self.fuzzy.get(_fuzzy_key(url))
 
 
 _CERT_LOCK = threading.Lock()

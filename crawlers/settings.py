@@ -46,6 +46,9 @@ LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's robots.txt middleware lets all but one of the requests waiting for a robots.txt through.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.middlewares.RobotsTxtMiddleware": 100,
     "crawlers.middlewares.ReplayProxyMiddleware": 700,  # before HttpProxyMiddleware (750) reads meta["proxy"]
     "crawlers.middlewares.WarcRecordMiddleware": 589,
     "crawlers.middlewares.CharsetMiddleware": 587,

@@ -9,7 +9,8 @@ fetched again unless ``-a refetch=1``. Sources (``-a discover=db,lists``, the de
 * ``homepages`` — the registry homepages themselves, read for article links (no snapshot stored);
 * ``recording`` — when replaying, every article URL of the recording (the replay server's index).
 
-Replaying, the default is ``db,lists,recording``: recorded articles no page links to are read too.
+Replaying, the default is ``db,lists,recording``: recorded articles no page links to are read too, and only
+URLs the recording holds are requested (the others could only be answered "not recorded").
 
 ``-a urls=U1,U2`` fetches those article URLs (still incremental).
 """
@@ -17,7 +18,9 @@ Replaying, the default is ``db,lists,recording``: recorded articles no page link
 from __future__ import annotations
 
 import json
+import logging
 import re
+import urllib.request
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin
@@ -30,7 +33,7 @@ from scrapy.http import Response, TextResponse
 from crawlers.pages import ParseError, article_parser_for
 from crawlers.pipelines import Parsed, site_key
 from crawlers.registry import site_for_url
-from crawlers.replay import INDEX_PATH
+from crawlers.replay import INDEX_PATH, swap_scheme
 from crawlers.spiders.base import CreditwatchSpider, truthy
 
 _TRS_PAGES = re.compile(
@@ -38,6 +41,7 @@ _TRS_PAGES = re.compile(
 )
 _XML_START = re.compile(r"^\s*(<\?xml|<rss|<feed|<urlset|<sitemapindex)", re.I)
 _MAX_CHILD_SITEMAPS = 5
+log = logging.getLogger(__name__)
 
 
 def trs_pages(text: str, base_url: str, max_pages: int) -> list[str]:
@@ -90,6 +94,19 @@ def page_links(response: Response) -> tuple[list[str], list[str]]:
     ], []
 
 
+def recorded_urls(proxy: str) -> set[str] | None:
+    """The URLs a replay server holds (asked directly: it is a local server, the answer is immediate);
+    None when the proxy is not a replay server or does not answer."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"{proxy.rstrip('/')}{INDEX_PATH}", timeout=10) as fh:
+            urls = json.loads(fh.read())
+    except (OSError, ValueError) as exc:
+        log.warning("no recording index from %s (%s): requesting every URL", proxy, exc)
+        return None
+    return {str(u) for u in urls} if isinstance(urls, list) else None
+
+
 class ArticlesSpider(CreditwatchSpider):
     """Article pages of the 15 sites, read by the site's page object (generic extractor as fallback)."""
 
@@ -108,7 +125,9 @@ class ArticlesSpider(CreditwatchSpider):
         self.refetch = truthy(refetch)
         self.discover_arg = discover
         self.explicit = [u.strip() for u in (urls or "").split(",") if u.strip()]
-        self.queued: dict[str, int] = {}
+        self.per_site: dict[str, int] = {}
+        self.queued_urls: set[str] = set()
+        self.recorded: set[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticlesSpider:
@@ -135,13 +154,14 @@ class ArticlesSpider(CreditwatchSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.explicit:
-            for request in self.article_requests(self.explicit):
+            for request in self.article_requests(self.explicit, capped=False):
                 yield request
             return
-        if "recording" in self.discover and self.replay_proxy:
-            index = f"{self.replay_proxy.rstrip('/')}{INDEX_PATH}"
-            yield scrapy.Request(index, callback=self.parse_recording_index, errback=self.on_error,
-                                 meta={"site": "unknown"}, dont_filter=True)  # fmt: skip
+        if self.replay_proxy:
+            self.recorded = recorded_urls(self.replay_proxy)
+            if "recording" in self.discover and self.recorded is not None:
+                for request in self.article_requests(sorted(self.recorded), capped=False):
+                    yield request
         if "db" in self.discover:
             pending = self.store.pending_links(self.site_keys, self.max_per_site)
             for request in self.article_requests(url for _, url in pending):
@@ -154,24 +174,31 @@ class ArticlesSpider(CreditwatchSpider):
                 for url in site.homepages:
                     yield self.request(url, self.parse_listing, site.key)
 
-    def article_requests(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
-        """Requests for the article URLs of the selected sites not stored yet (all of them with refetch)."""
+    def article_requests(self, urls: Iterable[str], capped: bool = True) -> Iterator[scrapy.Request]:
+        """Requests for the article URLs of the selected sites not stored yet (all of them with refetch);
+        links found on pages count against ARTICLES_MAX_PER_SITE, explicitly named URLs do not."""
         wanted: list[tuple[str, str]] = []
         for url in dict.fromkeys(urls):
             entry = site_for_url(url)
             if entry is None or entry.key not in self.site_keys or not entry.is_article_url(url):
                 continue
-            if url in self.queued:
+            if url in self.queued_urls:
+                continue
+            if (
+                self.recorded is not None
+                and url not in self.recorded
+                and swap_scheme(url) not in self.recorded
+            ):
                 continue
             wanted.append((entry.key, url))
         known = set() if self.refetch else self.store.known_urls(u for _, u in wanted)
         for key, url in wanted:
             if url in known:
                 continue
-            if self.queued.get(key, 0) >= self.max_per_site and not self.explicit:
+            if capped and self.per_site.get(key, 0) >= self.max_per_site:
                 continue
-            self.queued[key] = self.queued.get(key, 0) + 1
-            self.queued[url] = 1
+            self.per_site[key] = self.per_site.get(key, 0) + 1
+            self.queued_urls.add(url)
             yield self.request(url, self.parse_article, key)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
@@ -183,9 +210,6 @@ class ArticlesSpider(CreditwatchSpider):
             for n, url in enumerate(trs_pages(response.text, response.url, self.max_list_pages), start=1):
                 yield self.request(url, self.parse_listing, site, list_page=n)
         yield from self.article_requests(links)
-
-    def parse_recording_index(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self.article_requests(json.loads(response.text))
 
     def parse_article(self, response: Response) -> Iterator[Parsed]:
         site = self.site_of(response)

@@ -13,6 +13,7 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -72,6 +73,9 @@ class CreditwatchSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         site = str(request.meta.get("site") or site_key(request.url))
         if failure.check(WafChallenge):
+            return []
+        if failure.check(IgnoreRequest):  # robots.txt forbids it, or a middleware chose to drop it
+            self.store.site(site).note(request.url, str(failure.value)[:200] or "ignored")
             return []
         response = getattr(failure.value, "response", None)
         if response is not None and response.headers.get(b"X-Replay") == b"miss":
