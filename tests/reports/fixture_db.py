@@ -221,7 +221,7 @@ def build(session: Session) -> Fixture:
             False,
             date(2026, 10, 8),
             None,
-            "环境违法被列入严重失信主体名单",
+            "环境违法\x0b被列入严重失信主体名单",
         ),
         (
             ListKind.DISHONEST_DEBTOR,

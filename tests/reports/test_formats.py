@@ -293,3 +293,9 @@ def test_no_data_renders_every_format(db_session, tmp_path: Path) -> None:  # ty
     assert any("暂无数据" in c.text for t in doc.tables for r in t.rows for c in r.cells)
     wb = load_workbook(paths["xlsx"])
     assert wb["概要"]["B6"].value == "暂无数据" and wb["同级排名"]["A2"].value == "暂无数据"
+
+
+def test_control_characters_are_dropped_where_xml_forbids_them(rendered: Rendered, workbook) -> None:  # type: ignore[no-untyped-def]
+    # The fixture's blacklist reason carries a vertical tab: XLSX/DOCX writers refuse it; the report drops it.
+    reasons = [r[3] for r in workbook["新增名单主体"].iter_rows(min_row=2, values_only=True)]
+    assert "环境违法被列入严重失信主体名单" in reasons
