@@ -39,6 +39,9 @@ def crawl(spider: str) -> str:
     line = f"{summary.spider} {summary.run_id}: {summary.responses} responses, {summary.items} items, {summary.seconds:.0f} s"
     if not summary.ok:
         raise RuntimeError(f"{line}; exit {summary.returncode}: {summary.log_tail[-300:]}")
+    if spider in ("homepage", "ranking") and summary.responses == 0:
+        # Scrapy exits 0 when every request failed; no homepage answering at all is an outage, not a quiet day.
+        raise RuntimeError(f"{line}: no site answered (network down?)")
     return line
 
 
