@@ -107,3 +107,12 @@ def test_month_and_city_validation() -> None:
     with pytest.raises(ValueError, match="unknown division"):
         city_codes("999999")
     assert "320281" in city_codes("320200") and "320282" in city_codes("320200")
+
+
+def test_a_known_exit_survives_a_stale_reread(db_session: Session) -> None:
+    entered = _item(B, "江阴甲公司", "江阴市市场监督管理局", date(2024, 1, 2))
+    left = _item(B, "江阴甲公司", "江阴市市场监督管理局", date(2024, 1, 2), date(2024, 3, 9))
+    store_items(db_session, [left])
+    assert store_items(db_session, [entered]) == (0, 1)
+    m = list_month(db_session, "320281", "2024-03")
+    assert (m.active, m.exits) == (0, 1)
