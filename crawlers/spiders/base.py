@@ -15,6 +15,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config.settings import TZ
@@ -74,12 +75,13 @@ class CreditwatchSpider(scrapy.Spider):
         site = str(request.meta.get("site") or site_key(request.url))
         if failure.check(WafChallenge):
             return []
-        if failure.check(IgnoreRequest):  # robots.txt forbids it, or a middleware chose to drop it
-            self.store.site(site).note(request.url, str(failure.value)[:200] or "ignored")
-            return []
         response = getattr(failure.value, "response", None)
         if response is not None and response.headers.get(b"X-Replay") == b"miss":
             self.store.not_recorded(site, request.url)
+            return []
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # robots.txt forbids it, or a middleware chose to drop it: noted, not the site's failure
+            self.store.site(site).note(request.url, str(failure.value)[:200] or "ignored")
             return []
         reason = describe_failure(failure)
         log.warning("%s failed: %s", request.url, reason)
