@@ -117,6 +117,16 @@ class MajorEventRow:
 
 
 @dataclass(frozen=True)
+class TrustEventRow:
+    """An important trust event (重要守信事件) in the scoring window and the bonus it earns this month."""
+
+    ref: str
+    title: str
+    month: str
+    bonus: float | None
+
+
+@dataclass(frozen=True)
 class DomainCount:
     domain: str | None  # government | business | society | judiciary | None
     subdomain: str | None
@@ -195,6 +205,7 @@ class MonthlyReport:
     major_events: tuple[MajorEventRow, ...]
     major_deduction_total: float | None  # all major events in the window (time-decayed), from the score
     major_offset_total: float | None
+    trust_highlights: tuple[TrustEventRow, ...]
     domain_counts: tuple[DomainCount, ...]
     lists: tuple[ListFigure, ...]
     gov_dishonest: int | None
@@ -328,6 +339,17 @@ def _window(details: dict[str, Any]) -> tuple[str, str] | None:
     if isinstance(w, dict) and w.get("from") and w.get("to"):
         return str(w["from"]), str(w["to"])
     return None
+
+
+def _trust_highlights(details: dict[str, Any]) -> tuple[TrustEventRow, ...]:
+    rows = [
+        TrustEventRow(
+            str(t.get("ref")), str(t.get("title") or ""), str(t.get("month") or ""), _num(t.get("bonus"))
+        )
+        for t in details.get("trust_events") or []
+        if isinstance(t, dict)
+    ]
+    return tuple(sorted(rows, key=lambda t: (t.month, t.ref), reverse=True))
 
 
 def _scored_events(details: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -710,6 +732,7 @@ def build_report(
         major_events=_major_events(session, codes, month, scored_events),
         major_deduction_total=deduction_total,
         major_offset_total=offset_total,
+        trust_highlights=_trust_highlights(details),
         domain_counts=_domain_counts(session, codes, month),
         lists=lists,
         gov_dishonest=gov,

@@ -250,6 +250,17 @@ def render_docx(report: MonthlyReport, charts: Charts) -> bytes:
     else:
         _para(doc, "暂无数据：本月没有归属本市的失信或守信事件。", italic=True)
 
+    doc.add_heading("重要守信事件（计分窗口内）", level=3)
+    if r.trust_highlights:
+        _table(
+            doc,
+            ["事件", "月份", "本月加分"],
+            [[t.title, t.month, fmt.points(t.bonus)] for t in r.trust_highlights],
+            numeric=(2,),
+        )
+    else:
+        _para(doc, "计分窗口内没有重要守信事件。" if r.has_score else "暂无数据。", italic=not r.has_score)
+
     doc.add_heading("六、黑名单记录情况", level=1)
     if r.lists:
         _table(

@@ -196,6 +196,15 @@ def render_xlsx(report: MonthlyReport) -> bytes:
     )
     _sheet(
         wb,
+        "重要守信事件",
+        ["编号", "事件", "月份", "本月加分"],
+        [(t.ref, t.title, t.month, t.bonus) for t in r.trust_highlights],
+        [None, None, None, INDEX],
+        [8, 50, 10, 10],
+        empty="计分窗口内没有重要守信事件" if r.has_score else fmt.NO_DATA,
+    )
+    _sheet(
+        wb,
         "黑名单",
         ["名单", "月末在册", "本月新增", "本月移出"],
         [

@@ -25,7 +25,14 @@ from models import (
     RankingSnapshot,
     Site,
 )
-from scoring.datatypes import CityMonthInputs, FeedbackItem, MajorEvent, month_index, month_of_index
+from scoring.datatypes import (
+    CityMonthInputs,
+    FeedbackItem,
+    MajorEvent,
+    TrustEvent,
+    month_index,
+    month_of_index,
+)
 from scoring.engine import score_month
 from scoring.model import load_model
 from scoring.store import store_results
@@ -37,6 +44,7 @@ MODEL = "jiangsu2016"
 SCRIPT_TITLE = "江阴某食品厂<b>过期原料</b>流入学校食堂<script>alert(1)</script>"
 FORMULA_TITLE = '=HYPERLINK("http://evil.example/","点击")江阴某建筑公司拖欠农民工工资'
 PERSON = "张三丰"
+TRUST_TITLE = "江阴市入选全国守信激励创新试点城市"
 COMPANY = "江阴市澄东化工有限公司"
 
 
@@ -51,7 +59,9 @@ def _at(month: str, day: int, hour: int = 9) -> datetime:
     return datetime(int(month[:4]), int(month[5:]), day, hour, 0, tzinfo=TZ)
 
 
-def _inputs(code: str, month: str, i: int, majors: tuple[MajorEvent, ...]) -> CityMonthInputs:
+def _inputs(
+    code: str, month: str, i: int, majors: tuple[MajorEvent, ...], trust: tuple[TrustEvent, ...] = ()
+) -> CityMonthInputs:
     """Deterministic, city- and month-dependent figures; the home city lacks one manual input (A3.1)."""
     k = CITIES.index(code)
     metrics = {
@@ -76,6 +86,7 @@ def _inputs(code: str, month: str, i: int, majors: tuple[MajorEvent, ...]) -> Ci
         metrics=metrics,
         manual=manual,
         major_events=majors if code == HOME else (),
+        trust_events=trust if code == HOME else (),
     )
 
 
@@ -302,7 +313,9 @@ def build(session: Session) -> Fixture:
                     ref=str(formula.id), title=formula.title, month=MONTH, domain="business", homepage_count=3
                 ),
             )
-        results = score_month(model, [_inputs(c, month, i, majors) for c in CITIES])
+        # An important trust event two months before the report month: it still earns a (decayed) bonus.
+        trust = (TrustEvent(ref="t1", title=TRUST_TITLE, month=months[10]),) if i >= 10 else ()
+        results = score_month(model, [_inputs(c, month, i, majors, trust) for c in CITIES])
         store_results(session, results, computed_at=_at(month, 28))
     session.commit()
     return Fixture(major_id=major.id, formula_id=formula.id, months=months)

@@ -158,3 +158,12 @@ def test_shift_month() -> None:
 def test_unknown_model_is_an_error(db_session: Session) -> None:
     with pytest.raises(ReportError, match="unknown index model"):
         build_report(db_session, "2024-01", "320281", model="nosuchmodel")
+
+
+def test_important_trust_events_with_their_bonus(report: MonthlyReport, rendered: Rendered) -> None:
+    stored = rendered.score.details["trust_events"]
+    assert [(t.title, t.month, t.bonus) for t in report.trust_highlights] == [
+        (t["title"], t["month"], t["bonus"]) for t in stored
+    ]
+    assert report.trust_highlights[0].title == fixture_db.TRUST_TITLE
+    assert (report.trust_highlights[0].bonus or 0) > 0

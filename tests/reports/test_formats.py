@@ -214,6 +214,7 @@ def test_xlsx_one_sheet_per_table(workbook) -> None:  # type: ignore[no-untyped-
         "分项得分",
         "重大失信事件",
         "事件分布",
+        "重要守信事件",
         "黑名单",
         "新增名单主体",
         "待补录数据",
