@@ -34,6 +34,13 @@ class PortalSpider(scrapy.Spider):
     handle_httpstatus_list = BLOCK_STATUSES
     custom_settings: dict[str, Any] | None = {  # noqa: RUF012 - Scrapy reads this class attribute
         "ITEM_PIPELINES": {"crawlers.portals.pipeline.PortalPipeline": 400},
+        # Under the project settings (`scrapy crawl`, crawlers.run) the news crawl's archive and WAF middlewares
+        # would archive every response a second time and swallow challenges before the portal callbacks see
+        # them; PortalPipeline archives and the callbacks report challenges instead.
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawlers.middlewares.ArchiveMiddleware": None,
+            "crawlers.middlewares.WafMiddleware": None,
+        },
         "COOKIES_ENABLED": True,
         "RETRY_HTTP_CODES": [502, 503, 504, 522, 524, 408],  # never retry a challenge: it only angers the WAF
         "DOWNLOAD_DELAY": 1.0,
