@@ -195,7 +195,9 @@ def attribute(title: str, body: str, source: str | None = None) -> list[Attribut
     body = body or ""
     mentions = _dateline(body)
     mentions += find_mentions(title or "", "title", W_TITLE)
-    mentions += find_mentions(body, "body", W_BODY)
+    dateline_end = max((m.start + len(m.name) for m in mentions if m.field == "dateline"), default=-1)
+    # The dateline's own place is not counted a second time as a body mention.
+    mentions += [m for m in find_mentions(body, "body", W_BODY) if m.start >= dateline_end]
     if source:
         mentions += find_mentions(source, "source", W_SOURCE)
     resolved = _resolve(mentions, g)

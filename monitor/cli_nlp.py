@@ -1,0 +1,131 @@
+"""`creditwatch train | evaluate | classify | locate`: the credit-event classifier and city attribution."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+
+def train(
+    out: Path = typer.Option(None, help="Model directory (default: the shipped nlp/model)."),
+    folds: int = typer.Option(5, help="Stratified k-fold CV on the training rows (0 to skip)."),
+    with_db: bool = typer.Option(True, help="Add the labels corrected in the web console (labels table)."),
+) -> None:
+    """Fit the classifier on the train split (plus web-console corrections) and save it with its metadata."""
+    from nlp.classifier import MODEL_DIR, CreditClassifier
+    from nlp.training import corpus_rows, extra_labels
+
+    rows = corpus_rows()
+    extra = []
+    if with_db:
+        try:
+            from storage.db import session_scope
+
+            with session_scope() as session:
+                extra = extra_labels(session)
+        except Exception as exc:  # no database yet is normal on a fresh install
+            typer.echo(f"web-console labels not used: {exc}", err=True)
+    model = CreditClassifier.fit(rows + extra, cv_folds=folds)
+    model.meta["web_console_labels"] = len(extra)
+    path = model.save(out or MODEL_DIR)
+    typer.echo(f"trained on {len(rows)} corpus rows + {len(extra)} web-console labels → {path}")
+    typer.echo(json.dumps(model.meta["cv_scores"], indent=2))
+
+
+def evaluate(
+    model_dir: Path = typer.Option(None, help="Model directory (default: the shipped model)."),
+    folds: int = typer.Option(5, help="Also run k-fold CV on the train split (0 to skip; takes about a minute)."),
+) -> None:
+    """Per-class precision/recall/F1, confusion matrices, CV on train, and the keyword baseline beside it."""
+    from nlp.classifier import MODEL_DIR, CreditClassifier
+    from nlp.evaluation import TaskScores, evaluate as run
+    from nlp.training import corpus_rows
+
+    model = CreditClassifier.load(model_dir or MODEL_DIR)
+    ev = run(model)
+
+    def show(name: str, s: TaskScores) -> None:
+        typer.echo(f"\n== {name}: macro-F1 {s.macro_f1:.3f}")
+        typer.echo(f"{'label':<14}{'precision':>10}{'recall':>8}{'F1':>8}{'n':>6}")
+        for lab in s.labels:
+            r = s.report.get(lab, {})
+            typer.echo(f"{lab:<14}{r.get('precision', 0):>10.3f}{r.get('recall', 0):>8.3f}"
+                       f"{r.get('f1-score', 0):>8.3f}{int(r.get('support', 0)):>6}")
+        typer.echo("confusion (rows gold, columns predicted): " + " ".join(s.labels))
+        for lab, row in zip(s.labels, s.confusion, strict=True):
+            typer.echo(f"  {lab:<12}" + "".join(f"{v:>6}" for v in row))
+
+    typer.echo(f"test split: {ev.n_test} items (sha256 {ev.data_sha256[:16]}…)")
+    show("kind (model)", ev.kind)
+    show("kind (keyword baseline)", ev.baseline_kind)
+    show("domain (model)", ev.domain)
+    show("domain (keyword baseline)", ev.baseline_domain)
+    typer.echo(f"\ncity attribution: accuracy {ev.city_accuracy:.3f} on {ev.city_n} items with a labelled city")
+    if folds > 1:
+        cv = CreditClassifier.fit(corpus_rows(), cv_folds=folds).meta["cv_scores"]
+        typer.echo(f"{folds}-fold CV on train: kind macro-F1 {cv['kind_macro_f1']:.3f}, "
+                   f"domain macro-F1 {cv['domain_macro_f1']:.3f}")
+
+
+def classify(batch: int = typer.Option(256, help="Items classified per batch.")) -> None:
+    """Read JSON lines {"id","title","body"} on stdin; write {"id","kind","domain","subdomain","confidence","cities"}."""
+    from nlp.classifier import get_classifier
+    from nlp.places import attribute
+
+    model = get_classifier()
+
+    def flush(items: list[dict[str, object]]) -> None:
+        for item, p in zip(items, model.predict(items), strict=True):
+            cities = [{"code": a.code, "name": a.name}
+                      for a in attribute(str(item.get("title") or ""), str(item.get("body") or ""))[:3]]
+            out = {"id": item.get("id"), "kind": p.kind, "domain": p.domain, "subdomain": p.subdomain,
+                   "confidence": p.confidence, "cities": cities}
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    pending: list[dict[str, object]] = []
+    for n, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            typer.echo(f"line {n}: skipped, bad JSON ({exc})", err=True)
+            continue
+        pending.append(item)
+        if len(pending) >= batch:
+            flush(pending)
+            pending = []
+    if pending:
+        flush(pending)
+
+
+def locate(
+    text: str = typer.Argument(..., help="Text to attribute (the first line is taken as the title)."),
+    source: str = typer.Option(None, help="Source/media name, e.g. 江阴日报."),
+) -> None:
+    """Print the divisions a text is about, heaviest first, with the evidence for each."""
+    from nlp.places import attribute
+
+    title, _, body = text.partition("\n")
+    found = attribute(title, body, source)
+    if not found:
+        typer.echo("no place found")
+        return
+    for a in found:
+        typer.echo(f"{a.code} {a.name} ({a.level}) weight {a.weight:.2f}")
+        for e in a.evidence:
+            typer.echo(f"    {e.field}[{e.start}] {e.span!r} {e.rule} +{e.weight:.2f}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the NLP commands to the `creditwatch` app."""
+    app.command("train")(train)
+    app.command("evaluate")(evaluate)
+    app.command("classify")(classify)
+    app.command("locate")(locate)
