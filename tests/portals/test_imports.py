@@ -209,3 +209,21 @@ def test_cli_import_reports_problems_and_success(tmp_path: Path) -> None:
     res = runner.invoke(app, ["import", "portal", str(good), "--kind", "judgment", "--db", url])
     assert res.exit_code == 2
     eng.dispose()
+
+
+def test_a_failure_while_storing_leaves_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.imports as imports
+    from crawlers.portals.store import store_items as real_store
+
+    def store_half_then_fail(session: Session, items: list[object]) -> tuple[int, int]:
+        real_store(session, items[:1])  # type: ignore[arg-type]
+        session.flush()
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(imports, "store_items", store_half_then_fail)
+    f = _xlsx(tmp_path / "penalty.xlsx", PENALTY_HEADER, PENALTY_ROWS)
+    with pytest.raises(RuntimeError, match="disk full"), session_scope(engine) as s:
+        import_portal_file(s, f, ListKind.PENALTY)
+    assert _count(engine) == 0

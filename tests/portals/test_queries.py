@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -116,3 +117,25 @@ def test_a_known_exit_survives_a_stale_reread(db_session: Session) -> None:
     assert store_items(db_session, [entered]) == (0, 1)
     m = list_month(db_session, "320281", "2024-03")
     assert (m.active, m.exits) == (0, 1)
+
+
+def test_cli_counts(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from models import Base
+    from monitor.cli import app
+    from storage.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'cw.db'}"
+    eng = make_engine(url)
+    Base.metadata.create_all(eng)
+    with Session(eng) as s:
+        store_items(s, [_item(B, "江阴甲公司", "江阴市市场监督管理局", date(2024, 3, 2))])
+        s.commit()
+    res = CliRunner().invoke(
+        app,
+        ["portal", "counts", "--city", "320281", "--month", "2024-03", "--registered", "400", "--db", url],
+    )
+    assert res.exit_code == 0, res.output
+    assert "blacklist active 1 (1 parties, share 0.2500%), new 1, exits 0" in res.output
+    eng.dispose()
