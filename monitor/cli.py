@@ -57,6 +57,7 @@ AREA_MODULES: list[str] = [
     "cli_crawl",
     "cli_events",
     "cli_reports",
+    "cli_demo",
     "cli_nlp",
 ]
 for _name in AREA_MODULES:
