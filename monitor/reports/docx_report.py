@@ -331,7 +331,10 @@ def render_docx(report: MonthlyReport, charts: Charts) -> bytes:
         _table(
             doc,
             ["参数", "取值", "依据说明"],
-            [[a.path, str(a.value), a.note] for a in r.assumptions],
+            [
+                [fmt.assumption_path(a.path, r.model_name), fmt.plain_number(a.value), a.note]
+                for a in r.assumptions
+            ],
             numeric=(1,),
         )
     else:

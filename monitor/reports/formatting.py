@@ -129,3 +129,15 @@ def summary_lines(report: MonthlyReport) -> list[str]:
     if manual:
         lines.append(f"尚有 {len(manual)} 项人工录入数据缺失，按模型规定计分，请尽快补录。")
     return lines
+
+
+def assumption_path(path: str, model: str) -> str:
+    """'jiangsu2016.aspects[A1].weight' → 'aspects[A1].weight': the model is named once above the table."""
+    return path[len(model) + 1 :] if path.startswith(model + ".") else path
+
+
+def plain_number(value: object) -> str:
+    """5000.0 → 5000, 0.25 → 0.25; anything else as text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:g}" if abs(value) < 1e15 else str(value)

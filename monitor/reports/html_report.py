@@ -49,6 +49,8 @@ def environment() -> Environment:
         rank_move=fmt.rank_move,
         month_title=fmt.month_title,
         trend_class=_trend_class,
+        apath=fmt.assumption_path,
+        plain=fmt.plain_number,
     )
     return env
 
