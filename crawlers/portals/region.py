@@ -129,29 +129,33 @@ def attribute(
     credit_code: str | None = None,
     address: str | None = None,
 ) -> Attribution:
-    """The record's division, first from the authority or court, then the credit code, then the address."""
-    pieces: list[str] = []
-    chosen: Division | None = None
+    """The record's division, first from the authority or court, then the credit code, then the address. A later
+    source inside the chosen division refines it (无锡市市场监督管理局 fining a company registered in 江阴 → 江阴);
+    one in another branch is only recorded as disagreeing."""
+    g = get_gazetteer()
+    found: list[tuple[str, Division]] = []
     for label, text in (("authority", authority), ("court", court)):
         d = division_in_text(text)
         if d is not None:
-            pieces.append(f"{label} {text!r} → {d.code} {d.name}")
-            chosen = chosen or d
-    d = division_of_credit_code(credit_code)
-    if d is not None:
-        exact = d.code == (credit_code or "")[2:8]
+            found.append((f"{label} {text!r} → {d.code} {d.name}", d))
+    c = division_of_credit_code(credit_code)
+    if c is not None:
+        exact = c.code == (credit_code or "")[2:8]
         how = "" if exact else f" (code {credit_code[2:8] if credit_code else ''} not in gazetteer: nearest)"
-        pieces.append(f"credit code {credit_code} chars 3-8 → {d.code} {d.name}{how}")
-        chosen = chosen or d
+        found.append((f"credit code {credit_code} chars 3-8 → {c.code} {c.name}{how}", c))
     a = division_in_text(address)
     if a is not None:
-        pieces.append(f"address {address!r} → {a.code} {a.name}")
-        chosen = chosen or a
-    if chosen is None:
+        found.append((f"address {address!r} → {a.code} {a.name}", a))
+    if not found:
         return Attribution(None, "no division found in authority, court, credit code or address")
-    codes = {p.split(" → ")[1].split(" ")[0] for p in pieces}
-    if len(codes) > 1 and not _same_branch(codes):
-        pieces.append("sources disagree; first listed wins")
+    pieces = [text for text, _ in found]
+    chosen = found[0][1]
+    for _, d in found[1:]:
+        if chosen.code in {x.code for x in g.ancestors(d.code)}:
+            pieces.append(f"refined to {d.code} {d.name} (inside {chosen.name})")
+            chosen = d
+    if not _same_branch({d.code for _, d in found}):
+        pieces.append(f"sources disagree; kept {chosen.code} {chosen.name}")
     return Attribution(chosen.code, "; ".join(pieces))
 
 

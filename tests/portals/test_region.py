@@ -44,6 +44,9 @@ def test_credit_code_chars_3_to_8_and_evidence() -> None:
     b = attribute(authority="苏州市市场监督管理局", credit_code="91320281MA1N2K3L4H")
     assert b.code == "320500"
     assert "320281" in b.evidence and "disagree" in b.evidence
+    # A prefecture authority, a company registered in one of its counties: the county.
+    r = attribute(authority="无锡市市场监督管理局", credit_code="91320281MA1N2K3L4H")
+    assert r.code == "320281" and "refined to 320281" in r.evidence and "disagree" not in r.evidence
     c = attribute(address="江苏省无锡市江阴市澄江街道某路1号")
     assert c.code == "320281" and c.evidence.startswith("address")
 
