@@ -85,7 +85,10 @@ def test_articles_reach_the_database_with_titles_and_dates(crawled):
         assert len(dated) >= 0.9 * len(articles)
         handmade = s.scalars(select(Article).where(Article.url == HANDMADE_ARTICLE)).one()
         assert handmade.title == "江阴一食品企业使用过期原料生产糕点被立案调查"
-        assert handmade.published_at is not None and handmade.published_at.isoformat() == "2024-05-20T08:30:00+08:00"
+        assert (
+            handmade.published_at is not None
+            and handmade.published_at.isoformat() == "2024-05-20T08:30:00+08:00"
+        )
         assert {a.site.key for a in articles if a.site} == {"gmw", "sina", "163"}
     engine.dispose()
 
