@@ -139,7 +139,8 @@ class Signer:
         self._powers = np.array([pow(1_000_003, k - 1 - j, 2**64) for j in range(k)], dtype=np.uint64)
 
     def shingle_hashes(self, text: str) -> np.ndarray:
-        """Distinct 64-bit hashes of the k-character shingles of the normalised text."""
+        """64-bit hashes of the k-character shingles of the normalised text (repeats kept: MinHash ignores them,
+        and de-duplicating costs more than the hashing)."""
         norm = normalise(text)
         k = self.params.shingle_k
         if not norm:
@@ -156,7 +157,7 @@ class Signer:
             h ^= h >> np.uint64(27)
             h *= np.uint64(0x94D049BB133111EB)
             h ^= h >> np.uint64(31)
-        return np.unique(h)
+        return h
 
     def minhash(self, hashes: np.ndarray) -> np.ndarray:
         if hashes.size == 0:
@@ -168,8 +169,9 @@ class Signer:
     def sign(self, title: str, body: str, keywords: frozenset[str] | None = None) -> Signature:
         text = f"{title}\n{(body or '')[: self.params.max_chars]}"
         hashes = self.shingle_hashes(text)
+        mh = self.minhash(hashes)
         kw, places = title_terms(title)
-        return Signature(self.minhash(hashes), int(hashes.size), kw if keywords is None else keywords, places)
+        return Signature(mh, min(int(hashes.size), cardinality(mh)), kw if keywords is None else keywords, places)
 
     def band_keys(self, minhash: np.ndarray) -> list[int]:
         """One 64-bit key per LSH band (the band's rows hashed together with the band number)."""
@@ -180,6 +182,12 @@ class Signer:
             for j in range(r):
                 key = (key ^ rows[:, j]) * np.uint64(0x100000001B3)
         return [int(k) for k in key.tolist()]
+
+
+def cardinality(minhash: np.ndarray) -> int:
+    """Distinct shingles estimated from the MinHash itself: k minima of uniform 32-bit hashes, (k-1)/Σu."""
+    u = (minhash.astype(np.float64) + 1.0) / 2.0**32
+    return max(1, round((len(minhash) - 1) / float(u.sum())))
 
 
 @lru_cache(maxsize=1)
@@ -313,8 +321,9 @@ class ClusterIndex:
         self.params = params or ClusterParams()
         self.signer = signer or Signer(self.params)
         self.events: dict[int, EventState] = {}
-        # Band key -> events. Lists, not sets: almost every key has one event, and a list of one is small.
-        self._lsh: dict[int, list[int]] = {}
+        # Band key -> event id, or a list of ids when several share it: almost every key has one event, and
+        # this table is most of the index's memory.
+        self._lsh: dict[int, int | list[int]] = {}
         # Keyword document frequency over the representatives in the index: words of templates
         # (判决书, 投诉直通车, a site's name) are in many titles and weigh little in the title check.
         self._df: dict[str, int] = defaultdict(int)
@@ -343,7 +352,10 @@ class ClusterIndex:
         for key in self.signer.band_keys(rep.minhash):
             ids = self._lsh.get(key)
             if ids is None:
-                self._lsh[key] = [state.event_id]
+                self._lsh[key] = state.event_id
+            elif isinstance(ids, int):
+                if ids != state.event_id:
+                    self._lsh[key] = [ids, state.event_id]
             elif state.event_id not in ids:
                 ids.append(state.event_id)
 
@@ -354,20 +366,22 @@ class ClusterIndex:
         for rep in state.reps:
             for key in self.signer.band_keys(rep.minhash):
                 ids = self._lsh.get(key)
-                if ids is not None and event_id in ids:
+                if ids == event_id:
+                    del self._lsh[key]
+                elif isinstance(ids, list) and event_id in ids:
                     ids.remove(event_id)
-                    if not ids:
-                        del self._lsh[key]
+                    if len(ids) == 1:
+                        self._lsh[key] = ids[0]
         for rep in state.reps:
             self._reps -= 1
             for w in rep.keywords:
                 self._df[w] -= 1
                 if self._df[w] <= 0:
                     del self._df[w]
-                ids = self._kw.get(w)
-                if ids is not None:
-                    ids.discard(event_id)
-                    if not ids:
+                posting = self._kw.get(w)
+                if posting is not None:
+                    posting.discard(event_id)
+                    if not posting:
                         del self._kw[w]
 
     def evict_before(self, at: datetime) -> int:
@@ -382,7 +396,9 @@ class ClusterIndex:
         candidates: set[int] = set()
         for key in self.signer.band_keys(sig.minhash):
             hit = self._lsh.get(key)
-            if hit:
+            if isinstance(hit, int):
+                candidates.add(hit)
+            elif hit:
                 candidates.update(hit)
         shared: dict[int, int] = defaultdict(int)
         for w in sig.keywords:

@@ -69,11 +69,52 @@ def _world(eng: Engine) -> dict[str, int]:
         return {"blast": a.id, "reprint": b.id, "followup": c.id, "feedback": fb.id}
 
 
+LABELS = {
+    "blast": ("distrust", "business", "生产"),
+    "blast_reprint": ("distrust", "business", "生产"),
+    "blast_followup": ("distrust", "business", "生产"),
+    "mooncake": ("distrust", "business", "生产"),
+    "honest": ("trust", "business", "流通"),
+    "blast_feedback": ("feedback", "business", "生产"),
+}
+
+
+class ScenarioClassifier:
+    """The scenario's labels, so this test checks the pipeline, not a model that is retrained in parallel; the
+    shipped model is run through the same stage in `test_stage_with_the_shipped_model`."""
+
+    meta: ClassVar[dict[str, str]] = {"training_data_sha256": "a" * 64, "created_at": "2026-11-23T00:00:00"}
+
+    def predict(self, items):  # type: ignore[no-untyped-def]
+        from nlp.classifier import Prediction
+
+        by_title = {STORIES[k][0]: v for k, v in LABELS.items()}
+        return [Prediction(i["id"], *by_title[i["title"]], 0.9) for i in items]
+
+
+def test_stage_with_the_shipped_model(engine: Engine) -> None:
+    """The real classifier and city attribution through the stage: rows, model version, cities, idempotency."""
+    from nlp.classifier import get_classifier
+
+    with Session(engine) as s:
+        for key in LABELS:
+            article(s, "people", key, *STORIES[key], at(20, 9), kind=None, city=None)
+        r1 = process_articles(s)
+        assert r1.classified == 6 and r1.model_version.startswith("clf-")
+        meta = get_classifier().meta
+        assert r1.model_version[4:16] == meta["training_data_sha256"][:12]
+        rows = s.scalars(select(Classification)).all()
+        assert {c.kind for c in rows} <= set(meta["kinds"]) and all(c.is_current for c in rows)
+        codes = set(s.scalars(select(models.CityAttribution.division_code)))
+        assert "320281" in codes  # 江阴 is named in every story
+        assert process_articles(s).classified == 0
+
+
 def test_process_end_to_end_then_cli(env: tuple[Engine, Path], tmp_path: Path) -> None:
     eng, outbox = env
     ids = _world(eng)
-    out = run_pipeline(eng)
-    assert out["classified"] == 6 and out["model_version"].startswith("clf-")
+    out = run_pipeline(eng, classifier=ScenarioClassifier())
+    assert out["classified"] == 6 and out["model_version"].startswith("clf-aaaa")
     assert len(out["new_major"]) == 1
     with Session(eng) as s:
         ev_id = s.scalars(select(EventArticle.event_id).where(EventArticle.article_id == ids["blast"])).one()
@@ -88,7 +129,7 @@ def test_process_end_to_end_then_cli(env: tuple[Engine, Path], tmp_path: Path) -
         assert link.delay_hours == pytest.approx(48.92, abs=0.01)  # 20th 09:05 → 22nd 10:00 = 48 h 55 min
         assert s.scalars(select(Alert)).one().status == AlertStatus.PENDING
     # idempotent: a second run changes nothing
-    again = run_pipeline(eng)
+    again = run_pipeline(eng, classifier=ScenarioClassifier())
     assert (again["classified"], again["clustered"], again["new_major"], again["feedback_links"]) == (
         0,
         0,
