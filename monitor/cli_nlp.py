@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
 def train(
-    out: Path = typer.Option(None, help="Model directory (default: the shipped nlp/model)."),
-    folds: int = typer.Option(5, help="Stratified k-fold CV on the training rows (0 to skip)."),
-    with_db: bool = typer.Option(True, help="Add the labels corrected in the web console (labels table)."),
+    out: Annotated[
+        Path | None, typer.Option(help="Model directory (default: the shipped nlp/model).")
+    ] = None,
+    folds: Annotated[int, typer.Option(help="Stratified k-fold CV on the training rows (0 to skip).")] = 5,
+    with_db: Annotated[
+        bool, typer.Option(help="Add the labels corrected in the web console (labels table).")
+    ] = True,
 ) -> None:
     """Fit the classifier on the train split (plus web-console corrections) and save it with its metadata."""
     from nlp.classifier import MODEL_DIR, CreditClassifier
@@ -36,12 +41,17 @@ def train(
 
 
 def evaluate(
-    model_dir: Path = typer.Option(None, help="Model directory (default: the shipped model)."),
-    folds: int = typer.Option(5, help="Also run k-fold CV on the train split (0 to skip; takes about a minute)."),
+    model_dir: Annotated[
+        Path | None, typer.Option(help="Model directory (default: the shipped model).")
+    ] = None,
+    folds: Annotated[
+        int, typer.Option(help="Also run k-fold CV on the train split (0 to skip; takes about a minute).")
+    ] = 5,
 ) -> None:
     """Per-class precision/recall/F1, confusion matrices, CV on train, and the keyword baseline beside it."""
     from nlp.classifier import MODEL_DIR, CreditClassifier
-    from nlp.evaluation import TaskScores, evaluate as run
+    from nlp.evaluation import TaskScores
+    from nlp.evaluation import evaluate as run
     from nlp.training import corpus_rows
 
     model = CreditClassifier.load(model_dir or MODEL_DIR)
@@ -52,8 +62,10 @@ def evaluate(
         typer.echo(f"{'label':<14}{'precision':>10}{'recall':>8}{'F1':>8}{'n':>6}")
         for lab in s.labels:
             r = s.report.get(lab, {})
-            typer.echo(f"{lab:<14}{r.get('precision', 0):>10.3f}{r.get('recall', 0):>8.3f}"
-                       f"{r.get('f1-score', 0):>8.3f}{int(r.get('support', 0)):>6}")
+            typer.echo(
+                f"{lab:<14}{r.get('precision', 0):>10.3f}{r.get('recall', 0):>8.3f}"
+                f"{r.get('f1-score', 0):>8.3f}{int(r.get('support', 0)):>6}"
+            )
         typer.echo("confusion (rows gold, columns predicted): " + " ".join(s.labels))
         for lab, row in zip(s.labels, s.confusion, strict=True):
             typer.echo(f"  {lab:<12}" + "".join(f"{v:>6}" for v in row))
@@ -63,14 +75,18 @@ def evaluate(
     show("kind (keyword baseline)", ev.baseline_kind)
     show("domain (model)", ev.domain)
     show("domain (keyword baseline)", ev.baseline_domain)
-    typer.echo(f"\ncity attribution: accuracy {ev.city_accuracy:.3f} on {ev.city_n} items with a labelled city")
+    typer.echo(
+        f"\ncity attribution: accuracy {ev.city_accuracy:.3f} on {ev.city_n} items with a labelled city"
+    )
     if folds > 1:
         cv = CreditClassifier.fit(corpus_rows(), cv_folds=folds).meta["cv_scores"]
-        typer.echo(f"{folds}-fold CV on train: kind macro-F1 {cv['kind_macro_f1']:.3f}, "
-                   f"domain macro-F1 {cv['domain_macro_f1']:.3f}")
+        typer.echo(
+            f"{folds}-fold CV on train: kind macro-F1 {cv['kind_macro_f1']:.3f}, "
+            f"domain macro-F1 {cv['domain_macro_f1']:.3f}"
+        )
 
 
-def classify(batch: int = typer.Option(256, help="Items classified per batch.")) -> None:
+def classify(batch: Annotated[int, typer.Option(help="Items classified per batch.")] = 256) -> None:
     """Read JSON lines {"id","title","body"} on stdin; write {"id","kind","domain","subdomain","confidence","cities"}."""
     from nlp.classifier import get_classifier
     from nlp.places import attribute
@@ -79,10 +95,18 @@ def classify(batch: int = typer.Option(256, help="Items classified per batch."))
 
     def flush(items: list[dict[str, object]]) -> None:
         for item, p in zip(items, model.predict(items), strict=True):
-            cities = [{"code": a.code, "name": a.name}
-                      for a in attribute(str(item.get("title") or ""), str(item.get("body") or ""))[:3]]
-            out = {"id": item.get("id"), "kind": p.kind, "domain": p.domain, "subdomain": p.subdomain,
-                   "confidence": p.confidence, "cities": cities}
+            cities = [
+                {"code": a.code, "name": a.name}
+                for a in attribute(str(item.get("title") or ""), str(item.get("body") or ""))[:3]
+            ]
+            out = {
+                "id": item.get("id"),
+                "kind": p.kind,
+                "domain": p.domain,
+                "subdomain": p.subdomain,
+                "confidence": p.confidence,
+                "cities": cities,
+            }
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
@@ -106,8 +130,8 @@ def classify(batch: int = typer.Option(256, help="Items classified per batch."))
 
 
 def locate(
-    text: str = typer.Argument(..., help="Text to attribute (the first line is taken as the title)."),
-    source: str = typer.Option(None, help="Source/media name, e.g. 江阴日报."),
+    text: Annotated[str, typer.Argument(help="Text to attribute (the first line is taken as the title).")],
+    source: Annotated[str | None, typer.Option(help="Source/media name, e.g. 江阴日报.")] = None,
 ) -> None:
     """Print the divisions a text is about, heaviest first, with the evidence for each."""
     from nlp.places import attribute

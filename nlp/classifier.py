@@ -82,16 +82,29 @@ class CueCounts(BaseEstimator, TransformerMixin):
 
 def _features(max_features: int) -> ColumnTransformer:
     def words() -> TfidfVectorizer:
-        return TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2),
-                               min_df=2, max_features=max_features, sublinear_tf=True)
+        return TfidfVectorizer(
+            tokenizer=tokenize,
+            token_pattern=None,
+            lowercase=False,
+            ngram_range=(1, 2),
+            min_df=2,
+            max_features=max_features,
+            sublinear_tf=True,
+        )
 
     def chars() -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, max_features=max_features,
-                               sublinear_tf=True)
+        return TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 3), min_df=2, max_features=max_features, sublinear_tf=True
+        )
 
     return ColumnTransformer(
-        [("title_words", words(), 0), ("title_chars", chars(), 0), ("body_words", words(), 1),
-         ("body_chars", chars(), 1), ("cues", CueCounts(), [0, 1])],
+        [
+            ("title_words", words(), 0),
+            ("title_chars", chars(), 0),
+            ("body_words", words(), 1),
+            ("body_chars", chars(), 1),
+            ("cues", CueCounts(), [0, 1]),
+        ],
         sparse_threshold=1.0,
         transformer_weights={"cues": CUE_WEIGHT},
     )
@@ -100,8 +113,9 @@ def _features(max_features: int) -> ColumnTransformer:
 def make_pipeline(max_features: int = 20000, cv: int = 3) -> Pipeline:
     """An unfitted pipeline for one task."""
     svm = LinearSVC(C=0.5, class_weight="balanced", random_state=RANDOM_STATE)
-    return Pipeline([("features", _features(max_features)),
-                     ("clf", CalibratedClassifierCV(svm, cv=cv, method="sigmoid"))])
+    return Pipeline(
+        [("features", _features(max_features)), ("clf", CalibratedClassifierCV(svm, cv=cv, method="sigmoid"))]
+    )
 
 
 def to_matrix(items: Iterable[tuple[str, str]]) -> np.ndarray:
@@ -143,8 +157,9 @@ class CreditClassifier:
         self.meta = meta
 
     @classmethod
-    def fit(cls, rows: Sequence[TrainingRow], *, max_features: int = 20000, cv_folds: int = 5,
-            calib_cv: int = 3) -> CreditClassifier:
+    def fit(
+        cls, rows: Sequence[TrainingRow], *, max_features: int = 20000, cv_folds: int = 5, calib_cv: int = 3
+    ) -> CreditClassifier:
         """Fit both tasks; with cv_folds > 1 also record stratified k-fold macro-F1 on the training rows."""
         x = to_matrix((r.title, r.body) for r in rows)
         y_kind = np.array([r.kind for r in rows])
@@ -153,11 +168,18 @@ class CreditClassifier:
         cv_scores: dict[str, float] = {}
         if cv_folds > 1:
             skf = StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=RANDOM_STATE)
-            proba = cross_val_predict(make_pipeline(max_features, calib_cv), x, y_kind, cv=skf, method="predict_proba")
-            cv_scores["kind_macro_f1"] = float(f1_score(y_kind, _adjusted_argmax(proba, y_kind), average="macro"))
-            proba = cross_val_predict(make_pipeline(max_features, calib_cv), x[dom_idx], y_dom, cv=skf,
-                                      method="predict_proba")
-            cv_scores["domain_macro_f1"] = float(f1_score(y_dom, _adjusted_argmax(proba, y_dom), average="macro"))
+            proba = cross_val_predict(
+                make_pipeline(max_features, calib_cv), x, y_kind, cv=skf, method="predict_proba"
+            )
+            cv_scores["kind_macro_f1"] = float(
+                f1_score(y_kind, _adjusted_argmax(proba, y_kind), average="macro")
+            )
+            proba = cross_val_predict(
+                make_pipeline(max_features, calib_cv), x[dom_idx], y_dom, cv=skf, method="predict_proba"
+            )
+            cv_scores["domain_macro_f1"] = float(
+                f1_score(y_dom, _adjusted_argmax(proba, y_dom), average="macro")
+            )
         kind_model = make_pipeline(max_features, calib_cv).fit(x, y_kind)
         domain_model = make_pipeline(max_features, calib_cv).fit(x[dom_idx], y_dom)
         meta = {
@@ -210,7 +232,8 @@ class CreditClassifier:
         path = directory / "credit_classifier.joblib"
         joblib.dump({"kind": self.kind_model, "domain": self.domain_model}, path, compress=3)
         (directory / "credit_classifier.json").write_text(
-            json.dumps(self.meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            json.dumps(self.meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         return path
 
     @classmethod

@@ -9,7 +9,7 @@ from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
 from nlp import rules
 from nlp.classifier import CreditClassifier, Prediction
-from nlp.evaluation_data import LabelledItem, load_labelled, prefecture_of, test_split_sha256
+from nlp.evaluation_data import LabelledItem, evaluation_sha256, load_labelled, prefecture_of
 from nlp.lexicon import DOMAINS, KINDS
 from nlp.places import attribute, primary_prefecture
 
@@ -42,7 +42,9 @@ class Evaluation:
         }
 
 
-def _scores(gold: list[str], pred: list[str], labels: tuple[str, ...], scored: tuple[str, ...] = ()) -> TaskScores:
+def _scores(
+    gold: list[str], pred: list[str], labels: tuple[str, ...], scored: tuple[str, ...] = ()
+) -> TaskScores:
     labs = [lab for lab in labels if lab in set(gold) | set(pred)]
     macro_labels = [lab for lab in (scored or labels) if lab in set(gold)]
     return TaskScores(
@@ -86,7 +88,7 @@ def evaluate(model: CreditClassifier, items: list[LabelledItem] | None = None) -
     acc, n, misses = city_accuracy(test)
     return Evaluation(
         n_test=len(test),
-        data_sha256=test_split_sha256(),
+        data_sha256=evaluation_sha256(),
         kind=_scores(gold_kind, [p.kind for p in preds], KINDS),
         domain=_domain_scores(test, preds),
         baseline_kind=_scores(gold_kind, [p.kind for p in base], KINDS),

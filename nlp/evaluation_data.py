@@ -35,7 +35,9 @@ def load_labelled(path: Path = LABELLED) -> list[LabelledItem]:
             r = json.loads(line)
             c = tuple(r.get("cities") or ()) or ((cities[r["id"]],) if r["id"] in cities else ())
             out.append(
-                LabelledItem(r["id"], r["title"], r["body"], r["kind"], r["domain"], r["subdomain"], r["split"], c)
+                LabelledItem(
+                    r["id"], r["title"], r["body"], r["kind"], r["domain"], r["subdomain"], r["split"], c
+                )
             )
     return out
 
@@ -50,12 +52,16 @@ def load_city_checks(path: Path = CITY_CHECKS) -> dict[str, str]:
     return out
 
 
-def test_split_sha256(path: Path = LABELLED) -> str:
+def evaluation_sha256(path: Path = LABELLED) -> str:
     """sha256 over the test split rows (id, labels, text) and the city checks: the evaluation data's identity."""
     h = hashlib.sha256()
     for it in load_labelled(path):
         if it.split == "test":
-            h.update(json.dumps([it.id, it.title, it.body, it.kind, it.domain, it.cities], ensure_ascii=False).encode())
+            h.update(
+                json.dumps(
+                    [it.id, it.title, it.body, it.kind, it.domain, it.cities], ensure_ascii=False
+                ).encode()
+            )
     return h.hexdigest()
 
 

@@ -28,7 +28,9 @@ _DATELINE = re.compile(
     r"\s*([\u4e00-\u9fff]{2,8}?)\s*(?:\d{1,2}月\d{1,2}日)?\s*(?:电|讯)"
 )
 # Reporter and photographer credits carry person names, which may contain place names (记者 张宿迁).
-_CREDIT = re.compile(r"[（(]?(?:记者|通讯员|实习生|摄影|编辑|责编|作者)[\s：:]*[\u4e00-\u9fff]{2,3}(?:[\s、，,][\u4e00-\u9fff]{2,3})*[）)]?")
+_CREDIT = re.compile(
+    r"[（(]?(?:记者|通讯员|实习生|摄影|编辑|责编|作者)[\s：:]*[\u4e00-\u9fff]{2,3}(?:[\s、，,][\u4e00-\u9fff]{2,3})*[）)]?"
+)
 # A street, road or building named after a place is not that place: 南京路 (上海), 北京饭店.
 _NOT_PLACE_AFTER = re.compile(r"^(?:路|街|大街|大道|巷|胡同|饭店|大厦|商场|中路|东路|西路|南路|北路|号)")
 _PERSON_AFTER = re.compile(r"^(?:先生|女士|同志|老师|师傅|某|说|表示|介绍|称|告诉)")
@@ -37,12 +39,76 @@ _SURNAMES = set(
     "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
 # Short aliases that are ordinary words far more often than places; they count only with their suffix or a parent.
-_COMMON_WORDS = {"和平", "新华", "长安", "太平", "永安", "新城", "城中", "中山", "文化", "开发", "东方", "白云",
-                 "青山", "西湖", "南山", "北海", "海南", "铁山", "光明", "朝阳", "龙华", "江南", "河东", "河西",
-                 "城东", "城西", "城南", "城北", "友好", "平安", "胜利", "建设", "前进", "先锋", "红旗", "东风",
-                 "向阳", "团结", "解放", "复兴", "长寿", "吉利", "安全", "公安", "通州", "宝山", "桥东", "桥西",
-                 "合作", "友好", "新兴", "水城", "资源", "来安", "滨湖", "南海", "凤凰", "江口", "相山", "南部", "城区",
-                 "新建", "商城", "河口", "金沙", "东方", "普陀", "新市", "市中", "西安区"}
+_COMMON_WORDS = {
+    "和平",
+    "新华",
+    "长安",
+    "太平",
+    "永安",
+    "新城",
+    "城中",
+    "中山",
+    "文化",
+    "开发",
+    "东方",
+    "白云",
+    "青山",
+    "西湖",
+    "南山",
+    "北海",
+    "海南",
+    "铁山",
+    "光明",
+    "朝阳",
+    "龙华",
+    "江南",
+    "河东",
+    "河西",
+    "城东",
+    "城西",
+    "城南",
+    "城北",
+    "友好",
+    "平安",
+    "胜利",
+    "建设",
+    "前进",
+    "先锋",
+    "红旗",
+    "东风",
+    "向阳",
+    "团结",
+    "解放",
+    "复兴",
+    "长寿",
+    "吉利",
+    "安全",
+    "公安",
+    "通州",
+    "宝山",
+    "桥东",
+    "桥西",
+    "合作",
+    "新兴",
+    "水城",
+    "资源",
+    "来安",
+    "滨湖",
+    "南海",
+    "凤凰",
+    "江口",
+    "相山",
+    "南部",
+    "城区",
+    "新建",
+    "商城",
+    "河口",
+    "金沙",
+    "普陀",
+    "新市",
+    "市中",
+    "西安区",
+}
 
 
 _MUNICIPALITIES = {"11", "12", "31", "50"}  # 北京 天津 上海 重庆 are prefecture-level answers themselves
@@ -72,7 +138,13 @@ class Attribution:
             "level": self.level,
             "weight": round(self.weight, 3),
             "evidence": [
-                {"span": e.span, "field": e.field, "start": e.start, "rule": e.rule, "weight": round(e.weight, 3)}
+                {
+                    "span": e.span,
+                    "field": e.field,
+                    "start": e.start,
+                    "rule": e.rule,
+                    "weight": round(e.weight, 3),
+                }
                 for e in self.evidence
             ],
         }
@@ -162,7 +234,11 @@ def _resolve(mentions: list[_Mention], g: Gazetteer) -> dict[str, list[tuple[_Me
             continue
         if len(options) == 1:
             d = options[0]
-            if not m.full and m.name in _COMMON_WORDS and not ({a.code for a in g.ancestors(d.code)} & context):
+            if (
+                not m.full
+                and m.name in _COMMON_WORDS
+                and not ({a.code for a in g.ancestors(d.code)} & context)
+            ):
                 continue
             out[d.code].append((m, d, "full-name" if m.full else "alias"))
             continue
@@ -221,14 +297,17 @@ def attribute(title: str, body: str, source: str | None = None) -> list[Attribut
             if d.level == "county" and d.parent_code and g.get(d.parent_code):
                 parent = g[d.parent_code]
                 if parent.level == "prefecture":
-                    add(parent, Evidence(m.name, m.start, m.field, f"parent-of {d.name}", m.weight * PARENT_SHARE))
+                    add(
+                        parent,
+                        Evidence(m.name, m.start, m.field, f"parent-of {d.name}", m.weight * PARENT_SHARE),
+                    )
     # A county whose prefecture is also named is the more precise answer: it inherits part of that weight.
     for a in list(scores.values()):
         if a.level == "county":
             d = g[a.code]
-            parent = scores.get(d.parent_code or "")
-            if parent is not None and any(not e.rule.startswith("parent-of") for e in parent.evidence):
-                a.weight += 0.5 * sum(e.weight for e in parent.evidence if not e.rule.startswith("parent-of"))
+            named = scores.get(d.parent_code or "")
+            if named is not None and any(not e.rule.startswith("parent-of") for e in named.evidence):
+                a.weight += 0.5 * sum(e.weight for e in named.evidence if not e.rule.startswith("parent-of"))
     return sorted(scores.values(), key=lambda a: (-a.weight, a.code))
 
 

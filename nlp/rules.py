@@ -27,7 +27,9 @@ def classify_one(title: str, body: str) -> tuple[str, str | None, str | None]:
     if kind == "other":
         return "other", None, None
     found = lexicon.domain_by_cues(f"{title} {body}")
-    domain, sub = found if found else ("government" if kind in ("institution", "feedback") else "society", None)
+    domain, sub = (
+        found if found else ("government" if kind in ("institution", "feedback") else "society", None)
+    )
     return kind, domain, sub or lexicon.default_subdomains()[domain]
 
 

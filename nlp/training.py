@@ -20,12 +20,14 @@ def extra_labels(session: Session) -> list[TrainingRow]:
     from models.labels import Label
 
     rows = session.execute(
-        select(Label, Article.title, Article.body).join(Article, Article.id == Label.article_id)
-        .where(Label.kind.is_not(None)).order_by(Label.id)
+        select(Label, Article.title, Article.body)
+        .join(Article, Article.id == Label.article_id)
+        .where(Label.kind.is_not(None))
+        .order_by(Label.id)
     ).all()
     latest: dict[int, TrainingRow] = {}
     for label, title, body in rows:
         # The newest label of an article wins; `other` carries no domain.
         domain = None if label.kind == "other" else label.domain
-        latest[label.article_id] = TrainingRow(title or "", body or "", label.kind, domain)
+        latest[label.article_id] = TrainingRow(title or "", body or "", label.kind or "other", domain)
     return list(latest.values())

@@ -1,0 +1,94 @@
+"""Tokenizer, lexicon, keyword baseline and classifier: fit, save, reload, predict; version refusal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jieba
+import pytest
+
+from nlp import lexicon, rules
+from nlp.classifier import CreditClassifier, ModelVersionError, TrainingRow, get_classifier
+from nlp.tokens import get_tokenizer, tokenize
+
+TINY = Path(__file__).parent / "data" / "tiny.jsonl"
+
+
+def tiny_rows() -> list[TrainingRow]:
+    rows = [json.loads(line) for line in TINY.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [TrainingRow(r["title"], r.get("body", ""), r["kind"], r.get("domain")) for r in rows]
+
+
+def test_tokenizer_uses_the_credit_dictionary_and_not_the_global_one() -> None:
+    assert "失信被执行人" in tokenize("法院公布失信被执行人名单")
+    assert "红名单" in tokenize("企业列入红名单")
+    assert get_tokenizer() is not jieba.dt
+    assert "失信被执行人" not in jieba.dt.FREQ or jieba.dt.FREQ.get("失信被执行人", 0) != 2000
+
+
+def test_every_lexicon_subdomain_is_a_domain_md_name() -> None:
+    names = lexicon.subdomain_names()
+    assert set(names) == set(lexicon.DOMAINS)
+    for cue in lexicon.subdomain_cues():
+        assert cue.subdomain in names[cue.domain]
+    assert lexicon.subdomain_for("society", "学校食堂欠薪") in names["society"]
+    assert lexicon.subdomain_for("business", "没有线索的文字") == "流通"
+
+
+@pytest.mark.parametrize(
+    ("title", "kind", "domain"),
+    [
+        # one row per kind, the way the rule baseline reads titles
+        ("苏州好人榜揭晓 拾金不昧的哥上榜", "trust", "society"),
+        ("某公司涉嫌非法集资被立案", "distrust", "business"),
+        ("市政府印发社会信用体系建设实施方案", "institution", "government"),
+        ("警方通报：交警打人视频情况调查", "feedback", "judiciary"),
+        ("湖人主场击败马刺", "other", None),
+    ],
+)
+def test_rule_baseline(title: str, kind: str, domain: str | None) -> None:
+    k, d, sub = rules.classify_one(title, "")
+    assert (k, d) == (kind, domain)
+    assert sub is None if domain is None else sub in lexicon.subdomain_names()[domain]
+
+
+def test_tiny_corpus_fit_save_reload_predict(tmp_path: Path) -> None:
+    rows = tiny_rows()
+    model = CreditClassifier.fit(rows, cv_folds=0, max_features=2000, calib_cv=2)
+    model.save(tmp_path)
+    meta = json.loads((tmp_path / "credit_classifier.json").read_text(encoding="utf-8"))
+    assert meta["kinds"] == sorted({r.kind for r in rows})
+    assert len(meta["training_data_sha256"]) == 64
+    again = CreditClassifier.load(tmp_path)
+    seen_other = next(r for r in rows if r.kind == "other")  # a fitted model recalls its own training rows
+    items = [
+        {"id": "x", "title": "某公司涉嫌非法集资 投资人报案", "body": ""},
+        {"id": "y", "title": seen_other.title, "body": seen_other.body},
+    ]
+    first, second = model.predict(items), again.predict(items)
+    assert [(p.kind, p.domain) for p in first] == [(p.kind, p.domain) for p in second]
+    assert first[0].kind == "distrust" and first[0].domain == "business"
+    assert first[1].kind == "other" and first[1].domain is None and first[1].subdomain is None
+    assert 0.0 < first[0].confidence <= 1.0
+
+
+def test_refuses_a_model_from_another_sklearn_version(tmp_path: Path) -> None:
+    model = CreditClassifier.fit(tiny_rows(), cv_folds=0, max_features=500, calib_cv=2)
+    model.save(tmp_path)
+    meta_path = tmp_path / "credit_classifier.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["sklearn_version"] = "0.24.2"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelVersionError, match=r"0\.24\.2"):
+        CreditClassifier.load(tmp_path)
+
+
+def test_shipped_model_loads_and_answers_in_the_contract() -> None:
+    model = get_classifier()
+    assert model.meta["kinds"] == sorted(lexicon.KINDS)
+    out = model.predict([{"id": "1", "title": "江阴一企业拖欠农民工工资被列入黑名单", "body": ""}])
+    p = out[0]
+    assert p.kind in lexicon.KINDS
+    if p.kind != "other":
+        assert p.domain in lexicon.DOMAINS and p.subdomain in lexicon.subdomain_names()[p.domain]

@@ -1,0 +1,45 @@
+"""`creditwatch classify` and `creditwatch locate` through the real Typer app."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from typer.testing import CliRunner
+
+from monitor import cli_nlp
+
+
+def app() -> typer.Typer:
+    a = typer.Typer()
+    cli_nlp.register(a)
+    return a
+
+
+def test_classify_round_trip() -> None:
+    lines = [
+        {"id": "a1", "title": "宿迁一企业拖欠农民工工资被列入失信黑名单", "body": "宿迁市人社局通报"},
+        {"id": "a2", "title": "湖人主场击败马刺", "body": ""},
+    ]
+    stdin = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\nnot json\n"
+    result = CliRunner().invoke(app(), ["classify"], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [o["id"] for o in out] == ["a1", "a2"]
+    for o in out:
+        assert set(o) == {"id", "kind", "domain", "subdomain", "confidence", "cities"}
+    assert out[0]["kind"] != "other" and out[0]["cities"][0] == {"code": "321300", "name": "宿迁市"}
+    assert "bad JSON" in result.output
+
+
+def test_locate_prints_evidence() -> None:
+    result = CliRunner().invoke(app(), ["locate", "鼓楼区一餐馆被罚\n福州市鼓楼区市场监管局"])
+    assert result.exit_code == 0, result.output
+    assert "350102 鼓楼区" in result.output and "full-name" in result.output
+
+
+def test_registered_on_the_main_app() -> None:
+    from monitor.cli import app as main_app
+
+    names = {c.name for c in main_app.registered_commands}
+    assert {"train", "evaluate", "classify", "locate"} <= names

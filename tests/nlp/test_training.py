@@ -1,0 +1,40 @@
+"""Corrections stored by the web console (labels table) become training rows."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from models.content import Article
+from models.labels import Label
+from nlp.training import corpus_rows, extra_labels
+
+
+def test_extra_labels_take_the_newest_label_per_article(db_session: Session) -> None:
+    a = Article(
+        url="https://example.test/a", title="某县政府拖欠工程款", body="被列入失信被执行人", extractor="t"
+    )
+    b = Article(url="https://example.test/b", title="足球联赛开幕", body="", extractor="t")
+    db_session.add_all([a, b])
+    db_session.flush()
+    db_session.add_all(
+        [
+            Label(article_id=a.id, kind="distrust", domain="business", labelled_by="u"),
+            Label(
+                article_id=a.id,
+                kind="distrust",
+                domain="government",
+                subdomain="政府失信被执行人",
+                labelled_by="u",
+            ),
+            Label(article_id=b.id, kind="other", domain="society", labelled_by="u"),
+        ]
+    )
+    db_session.flush()
+    rows = {r.title: r for r in extra_labels(db_session)}
+    assert rows["某县政府拖欠工程款"].domain == "government"
+    assert rows["足球联赛开幕"].kind == "other" and rows["足球联赛开幕"].domain is None
+
+
+def test_corpus_rows_are_the_train_split_only() -> None:
+    rows = corpus_rows()
+    assert len(rows) > 3000
