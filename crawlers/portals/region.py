@@ -35,8 +35,8 @@ class _Matcher:
         self.full: dict[str, list[Division]] = {}
         self.alias: dict[str, list[Division]] = {}
         for d in gazetteer.all():
-            if d.name not in _SKIP_NAMES:
-                self.full.setdefault(d.name, []).append(d)
+            # Generic names (城区, 矿区) count only under a place named in full, like short forms.
+            (self.alias if d.name in _SKIP_NAMES else self.full).setdefault(d.name, []).append(d)
             for a in d.aliases:
                 if len(a) >= 2:
                     self.alias.setdefault(a, []).append(d)
@@ -81,8 +81,16 @@ class _Matcher:
             if len(ds) == 1:
                 out.append(ds[0])
                 continue
-            ctx = [d for d in ds if any(a.code in named for a in self.g.ancestors(d.code))]
-            if len(ctx) == 1:
+            # Keep the candidate under the most specific other place named (石家庄市桥西区, not 张家口's).
+            depth = {
+                d.code: max(
+                    (_LEVEL_RANK[a.level] for a in self.g.ancestors(d.code) if a.code in named), default=-1
+                )
+                for d in ds
+            }
+            top = max(depth.values())
+            ctx = [d for d in ds if depth[d.code] == top]
+            if top >= 0 and len(ctx) == 1:
                 out.append(ctx[0])
         return out
 

@@ -91,3 +91,24 @@ def test_record_values_attribute_court_lists_by_court() -> None:
     assert v["region_evidence"].startswith("court '江苏省江阴市人民法院' → 320281")
     assert v["is_government"] is True
     assert v["entity_type"] == "法人或其他组织"
+
+
+def test_every_county_court_named_in_full_is_attributed_to_its_county() -> None:
+    from nlp.gazetteer import get_gazetteer
+
+    g = get_gazetteer()
+    wrong = []
+    for d in g.all():
+        if d.level != "county":
+            continue
+        court = "".join(a.name for a in reversed(g.ancestors(d.code))) + d.name + "人民法院"
+        got = division_in_text(court)
+        if got is None or got.code != d.code:
+            wrong.append((court, got.code if got else None))
+    assert wrong == []
+
+
+def test_generic_district_names_need_their_city() -> None:
+    got = division_in_text("山西省阳泉市城区人民法院")
+    assert got is not None and got.code == "140302"
+    assert division_in_text("城区人民法院") is None
