@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from config.settings import TZ
 from models.portal import ListKind
 
 # GB 32100-2015: 18 characters from this alphabet (no I, O, S, V, Z); the last one is a check character.
@@ -39,7 +40,7 @@ def parse_day(value: Any) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 10**11:
-        return datetime.fromtimestamp(value / 1000).date()  # epoch ms (zxgk publishDate in some versions)
+        return datetime.fromtimestamp(value / 1000, TZ).date()  # epoch ms, read as a date in Shanghai
     text = clean(value)
     if text is None:
         raise ValueError("empty date")

@@ -277,3 +277,59 @@ def test_credit_site_page_without_records_is_an_error() -> None:
         )
     with pytest.raises(PortalError, match="selector matched nothing"):
         creditsite.parse_column("<html><body><p>改版了</p></body></html>", "u", item="div.list li")
+
+
+def test_creditchina_catalog_search() -> None:
+    body = json.dumps(
+        {
+            "status": 1,
+            "message": "成功",
+            "data": {
+                "page": 1,
+                "total": 1,
+                "totalSize": 1,
+                "list": [
+                    {
+                        "accurate_entity_name": "江阴市澄江建材有限公司",
+                        "accurate_entity_code": "91320281MA1N2K3L4H",
+                        "uuid": "u1",
+                        "recid": "r1",
+                        "entityType": "1",
+                    }
+                ],
+            },
+        },
+        ensure_ascii=False,
+    ).encode()
+    (hit,) = creditchina.parse_catalog_search(body).items
+    assert (hit.name, hit.credit_code, hit.uuid, hit.entity_type) == (
+        "江阴市澄江建材有限公司",
+        "91320281MA1N2K3L4H",
+        "u1",
+        "企业法人",
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-05", date(2024, 3, 5)),
+        ("2024/3/5", date(2024, 3, 5)),
+        ("2024年03月05日", date(2024, 3, 5)),
+        ("20240305", date(2024, 3, 5)),
+        ("2024-03-05 10:23:00", date(2024, 3, 5)),
+        (1709568000000, date(2024, 3, 5)),  # epoch ms, 2024-03-05 00:00 in Shanghai
+    ],
+)
+def test_dates(value: object, expected: date) -> None:
+    from crawlers.portals.records import parse_day
+
+    assert parse_day(value) == expected
+
+
+@pytest.mark.parametrize("value", ["2024-13-01", "2024-02-30", "昨天", "3/5"])
+def test_bad_dates_are_refused(value: str) -> None:
+    from crawlers.portals.records import parse_day
+
+    with pytest.raises(ValueError, match="not a date"):
+        parse_day(value)
