@@ -17,18 +17,15 @@ from __future__ import annotations
 import argparse
 import gc
 import resource
-import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from config.settings import TZ  # noqa: E402
-from nlp.clustering import ClusterIndex, ClusterParams, EventState, normalise  # noqa: E402
-from nlp.tokens import tokenize  # noqa: E402
+from config.settings import TZ
+from nlp.clustering import ClusterIndex, ClusterParams, EventState, normalise
+from nlp.tokens import tokenize
 
 
 def rss_mb() -> float:
@@ -102,7 +99,7 @@ def run(n: int, per_day: int, report_every: int = 100_000) -> None:
     busy = 0.0
     events = 0
     joined = 0
-    t_last, busy_last = time.perf_counter(), 0.0
+    busy_last = 0.0
     print(f"\n== {n:,} articles, {per_day:,}/day, window {params.window.days} d; RSS at start {rss0:.0f} MB")
     print(f"{'articles':>10} {'art/s':>8} {'ms/art':>7} {'events live':>11} {'joined %':>8} {'RSS MB':>7}")
     for i in range(1, n + 1):
@@ -128,11 +125,10 @@ def run(n: int, per_day: int, report_every: int = 100_000) -> None:
                 f" {rss_mb():>7.0f}",
                 flush=True,
             )
-            t_last, busy_last = time.perf_counter(), busy
+            busy_last = busy
     print(
         f"total clustering time {busy:.0f} s ({n / busy:.0f} articles/s); comparisons {index.comparisons:,}"
     )
-    del t_last
 
 
 def main() -> None:
