@@ -15,6 +15,7 @@ What this adds to scrapy-redis, and why:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -276,3 +277,54 @@ def crawl_status(server: redis.Redis, crawl_id: str, spider: str) -> dict[str, A
         "workers": sorted(workers),
         "dupefilter_ttl": int(server.ttl(keys["dupefilter"])),
     }
+
+
+def command_line_settings(settings: dict[str, Any]) -> dict[str, str]:
+    """The same settings as `-s KEY=VALUE` strings: Scrapy reads dict-valued settings given as JSON."""
+    return {k: json.dumps(v) if isinstance(v, dict) else str(v) for k, v in settings.items()}
+
+
+def run_distributed(
+    spider: str,
+    *,
+    processes: int = 3,
+    crawl_id: str | None = None,
+    redis_url: str | None = None,
+    db_url: str | None = None,
+    replay_proxy: str | None = None,
+    worker_prefix: str | None = None,
+    settings: dict[str, Any] | None = None,
+    timeout: float | None = None,
+) -> list[Any]:
+    """Start `processes` workers of one crawl on this machine and wait for them; returns their CrawlSummary.
+    Workers on other machines join the same crawl with the same crawl id, Redis URL and database URL."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from config.settings import get_settings
+    from crawlers.run import run_crawl
+
+    cfg = get_settings()
+    crawl_id = crawl_id or f"{spider}-{uuid.uuid4().hex[:8]}"
+    prefix = worker_prefix or socket.gethostname()
+    db = db_url or cfg.database_url
+    if db.startswith("sqlite"):
+        log.warning("distributed crawl on SQLite: workers on other machines cannot reach this database")
+
+    def one(i: int) -> Any:
+        s = distributed_settings(crawl_id, redis_url or cfg.redis_url, worker_id=f"{prefix}-{i}")
+        s.update(settings or {})
+        return run_crawl(
+            spider,
+            db_url=db,
+            replay_proxy=replay_proxy,
+            init_db=False,
+            settings=command_line_settings(s),
+            run_id=f"{crawl_id}-w{i}",
+            timeout=timeout,
+        )
+
+    from monitor.setup import init_database
+
+    init_database(db)  # once, before the workers race to create the schema
+    with ThreadPoolExecutor(max_workers=processes) as pool:
+        return list(pool.map(one, range(processes)))

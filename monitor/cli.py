@@ -58,6 +58,7 @@ AREA_MODULES: list[str] = [
     "cli_events",
     "cli_reports",
     "cli_demo",
+    "cli_distributed",
     "cli_nlp",
 ]
 for _name in AREA_MODULES:

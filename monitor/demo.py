@@ -116,10 +116,10 @@ def run_demo(out: Path, *, month: str = DEMO_MONTH, console: Console | None = No
 
     model = load_model(get_settings().index_model)
     cities = configured_cities()
-    with session_scope() as s:
+    with session_scope() as db:
         for m in _months_before(month, 12):
-            store_results(s, compute_month(s, model, m, cities))
-        final = compute_month(s, model, month, cities)
+            store_results(db, compute_month(db, model, m, cities))
+        final = compute_month(db, model, month, cities)
         summary.scores = [
             {"city": r.division_code, "total": r.total, "rank": r.rank} for r in sorted(final, key=lambda r: r.rank or 0)
         ]
@@ -127,9 +127,9 @@ def run_demo(out: Path, *, month: str = DEMO_MONTH, console: Console | None = No
 
     from monitor.reports import write_reports
 
-    with session_scope() as s:
-        summary.major_events = _major_events(s)
-        paths = write_reports(s, month, get_settings().home_city, FORMATS, out)
+    with session_scope() as db:
+        summary.major_events = _major_events(db)
+        paths = write_reports(db, month, get_settings().home_city, FORMATS, out)
     summary.reports = [str(p.relative_to(out)) for p in paths]
     console.print(f"[bold]5/5[/] reports: {', '.join(summary.reports)}")
     summary.seconds = round(time.monotonic() - started, 1)
