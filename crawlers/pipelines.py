@@ -406,7 +406,8 @@ class StorePipeline:
         # crawlers.run reads the crawl's counters from this file (CREDITWATCH_STATS_FILE).
         target = self.crawler.settings.get("CREDITWATCH_STATS_FILE") if self.crawler else None
         if target and self.crawler is not None and self.crawler.stats is not None:
-            stats = self.crawler.stats.get_stats()
+            stats = dict(self.crawler.stats.get_stats())
+            stats["creditwatch/closed_at"] = datetime.now(TZ).isoformat()
             Path(target).write_text(json.dumps(stats, default=str, ensure_ascii=False), encoding="utf-8")
 
 
