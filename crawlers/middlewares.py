@@ -143,7 +143,7 @@ class CharsetMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, TextResponse) or not response.body:
             return response
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         declared, in_page = header_charset(content_type), meta_charset(response.body)
         if not declared or not in_page or declared == in_page:
             return response

@@ -173,18 +173,24 @@ class CrawlStore:
         newest snapshot first: ``[(site_key, url)]``."""
         out: dict[str, list[str]] = {}
         with Session(self.engine) as s:
-            rows = s.execute(
-                select(Appearance.url, HomepageSnapshot.captured_at)
-                .join(HomepageSnapshot, Appearance.snapshot_id == HomepageSnapshot.id)
-                .where(Appearance.article_id.is_(None))
-                .order_by(HomepageSnapshot.captured_at.desc(), Appearance.position)
-            ).all()
-            rows += s.execute(
-                select(RankingEntry.url, RankingSnapshot.captured_at)
-                .join(RankingSnapshot, RankingEntry.snapshot_id == RankingSnapshot.id)
-                .where(RankingEntry.article_id.is_(None))
-                .order_by(RankingSnapshot.captured_at.desc(), RankingEntry.rank)
-            ).all()
+            rows: list[tuple[str, datetime]] = [
+                (u, t)
+                for u, t in s.execute(
+                    select(Appearance.url, HomepageSnapshot.captured_at)
+                    .join(HomepageSnapshot, Appearance.snapshot_id == HomepageSnapshot.id)
+                    .where(Appearance.article_id.is_(None))
+                    .order_by(HomepageSnapshot.captured_at.desc(), Appearance.position)
+                )
+            ]
+            rows += [
+                (u, t)
+                for u, t in s.execute(
+                    select(RankingEntry.url, RankingSnapshot.captured_at)
+                    .join(RankingSnapshot, RankingEntry.snapshot_id == RankingSnapshot.id)
+                    .where(RankingEntry.article_id.is_(None))
+                    .order_by(RankingSnapshot.captured_at.desc(), RankingEntry.rank)
+                )
+            ]
         rows.sort(key=lambda r: r[1], reverse=True)
         seen: set[str] = set()
         for url, _ in rows:
