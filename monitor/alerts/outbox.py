@@ -127,7 +127,7 @@ def queue_alerts(
     at: datetime | None = None,
 ) -> list[Alert]:
     """Create the outbox rows for every major distrust event (and, if configured, watched-city distrust events)
-    that lacks one, per enabled channel. Idempotent: the dedup key is unique."""
+    that lacks one, per enabled channel; returns the rows created now. Idempotent: the dedup key is unique."""
     settings = get_settings()
     channels = [c for c in (settings.alert_channels if channels is None else channels) if c.enabled]
     policy = policy or AlertPolicy.from_config()
@@ -147,11 +147,15 @@ def queue_alerts(
             if ev.division_code and ev.division_code.startswith(stems):
                 wanted.append((ev, "distrust"))
     created = []
+    existing = set(session.scalars(select(Alert.dedup_key)))
     for ev, kind in wanted:
         subject, payload = event_message(ev, kind)
         for ch in channels:
             key = f"{kind}:{ev.id}:{ch.name}"
+            if key in existing:
+                continue
             release = policy.release_time(ch.name, at)
+            # ON CONFLICT DO NOTHING: a concurrent queuer that got there first wins, still one row.
             row = upsert(
                 session,
                 Alert,
@@ -170,6 +174,7 @@ def queue_alerts(
                 key=["dedup_key"],
                 update=[],
             )
+            existing.add(key)
             created.append(row)
     session.flush()
     return created

@@ -232,7 +232,7 @@ def test_restarts_between_detection_and_sending_give_one_alert(engine: Engine, t
     for _ in range(2):  # restarted processes re-run detection and queueing
         with Session(engine) as s:
             assert detect_major(s) == []
-            queue_alerts(s, chans, AlertPolicy(), watched_cities=[])
+            assert queue_alerts(s, chans, AlertPolicy(), watched_cities=[]) == []
             s.commit()
     dispatch(engine, chans, AlertPolicy(), sender=sender)
     dispatch(engine, chans, AlertPolicy(), sender=sender)
