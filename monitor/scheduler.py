@@ -141,7 +141,9 @@ class RunRecorder:
     def __init__(self, engine: Engine, scheduler: BackgroundScheduler | None = None) -> None:
         self.engine = engine
         self.scheduler = scheduler
-        self._started: dict[tuple[str, datetime], float] = {}
+        self._started: dict[tuple[str, datetime], float] = {}  # submitted, not yet finished
+        self._finished_early: set[tuple[str, datetime]] = set()
+        self._process_again = False  # a crawl finished while processing was running
         self._lock = threading.Lock()
 
     def __call__(self, event: SchedulerEvent) -> None:
@@ -155,7 +157,11 @@ class RunRecorder:
             assert isinstance(event, JobSubmissionEvent)
             with self._lock:
                 for t in event.scheduled_run_times:
-                    self._started[(event.job_id, t)] = time.monotonic()
+                    key = (event.job_id, t)
+                    if key in self._finished_early:
+                        self._finished_early.discard(key)
+                    else:
+                        self._started[key] = time.monotonic()
             return
         if event.code == EVENT_JOB_MAX_INSTANCES:
             assert isinstance(event, JobSubmissionEvent)
@@ -167,6 +173,9 @@ class RunRecorder:
         scheduled = event.scheduled_run_time
         with self._lock:
             started = self._started.pop((event.job_id, scheduled), None)
+            if started is None and event.code != EVENT_JOB_MISSED:
+                # The run ended before its submission was reported: don't let that report mark it running.
+                self._finished_early.add((event.job_id, scheduled))
         # A very short job can finish before its submission is reported: then measure from the scheduled time.
         duration = (
             time.monotonic() - started
@@ -198,13 +207,21 @@ class RunRecorder:
                 duration,
                 None if event.retval is None else str(event.retval),
             )
-            if event.job_id in CRAWL_JOBS:
-                self._process_now()
+        crawled = event.job_id in CRAWL_JOBS and event.code == EVENT_JOB_EXECUTED
+        processed = event.job_id == "process" and event.code in (EVENT_JOB_EXECUTED, EVENT_JOB_ERROR)
+        if crawled or (processed and self._process_again):
+            self._process_now()
 
     def _process_now(self) -> None:
-        """After a crawl, bring the processing job forward instead of waiting for its interval."""
+        """After a crawl, bring the processing job forward instead of waiting for its interval. If processing is
+        running, ask for one more run when it ends (bringing it forward now would only be skipped)."""
         if self.scheduler is None or self.scheduler.get_job("process") is None:
             return
+        with self._lock:
+            if any(job_id == "process" for job_id, _ in self._started):
+                self._process_again = True
+                return
+            self._process_again = False
         self.scheduler.modify_job("process", next_run_time=datetime.now(TZ))
 
     def _store(

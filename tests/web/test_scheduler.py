@@ -220,3 +220,18 @@ def test_console_shows_next_runs_of_a_scheduler_in_another_process(engine: Engin
         html = login(c, "viewer").get("/status").text
     assert "crawl-ranking" in html and next_run.strftime("%Y-%m-%d %H:%M") in html
     assert "调度器未运行" not in html
+
+
+def test_crawl_during_processing_queues_one_more_run_instead_of_a_skip(
+    job_engine: Engine, running: list[BackgroundScheduler]
+) -> None:
+    specs = [
+        sched.JobSpec("crawl-homepage", "crawl", f"{REF}:quick", every(0.3), ("crawl",)),
+        sched.JobSpec("process", "process", f"{REF}:slow", every(3600), (0.8,)),
+    ]
+    s = sched.start(job_engine, CFG, specs)
+    running.append(s)
+    wait_for(lambda: len(runs(job_engine, "process")) >= 2)
+    assert [r.outcome for r in runs(job_engine, "process")][:2] == ["executed", "executed"]
+    assert sched_jobs.MAX_CONCURRENT == 1
+    assert not [r for r in runs(job_engine, "process") if r.outcome == "skipped"]
