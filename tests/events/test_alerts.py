@@ -290,3 +290,14 @@ def test_failing_channel_goes_dead_after_max_attempts(engine: Engine) -> None:
     with Session(engine) as s:
         (row,) = s.scalars(select(Alert)).all()
         assert row.status == AlertStatus.DEAD and row.attempts == 3 and row.last_error == "down"
+
+
+def test_optional_alert_on_any_distrust_event_about_a_watched_city(db_session: Session) -> None:
+    article(db_session, "people", "m", *STORIES["mooncake"], at(20, 9))  # 江阴, not major
+    article(db_session, "qq", "x", *STORIES["fraud_xuzhou"], at(20, 9), city="320300")  # 徐州: not watched
+    cluster_articles(db_session, ClusterParams())
+    chans = [AlertChannel(name="outbox", kind="file")]
+    assert queue_alerts(db_session, chans, AlertPolicy(), watched_cities=["320200"]) == []
+    rows = queue_alerts(db_session, chans, AlertPolicy(on_watched_city_distrust=True), watched_cities=["320200"])
+    assert [(r.kind, r.channel) for r in rows] == [("distrust", "outbox")]
+    assert rows[0].subject.startswith("[失信事件] 江阴市: ")
