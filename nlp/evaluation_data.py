@@ -55,7 +55,7 @@ def load_city_checks(path: Path = CITY_CHECKS) -> dict[str, str]:
 def evaluation_sha256(path: Path = LABELLED) -> str:
     """sha256 over the test split rows (id, labels, text) and the city checks: the evaluation data's identity."""
     h = hashlib.sha256()
-    for it in load_labelled(path):
+    for it in sorted(load_labelled(path), key=lambda i: i.id):  # order-free: rebuilding may reorder rows
         if it.split == "test":
             h.update(
                 json.dumps(
