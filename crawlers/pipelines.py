@@ -24,6 +24,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from config.settings import TZ, get_settings
@@ -96,9 +97,15 @@ class CrawlStore:
         self.started_at = datetime.now(TZ)
         self.health: dict[str, SiteHealth] = {}
         self._lock = threading.Lock()
-        with session_scope(engine) as s:
-            sync_sites(s, (e.model_dump() for e in registry()))
-            self.site_ids: dict[str, int] = {site.key: site.id for site in s.scalars(select(Site))}
+        try:
+            with session_scope(engine) as s:
+                sync_sites(s, (e.model_dump() for e in registry()))
+                self.site_ids: dict[str, int] = {site.key: site.id for site in s.scalars(select(Site))}
+        except OperationalError as exc:
+            raise RuntimeError(
+                f"database {engine.url.render_as_string(hide_password=True)} is not ready ({exc.orig}): "
+                "run `creditwatch db upgrade` first"
+            ) from exc
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlStore:

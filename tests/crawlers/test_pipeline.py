@@ -245,3 +245,25 @@ def test_snapshot_times_distinguish_snapshots(crawler, db_url):
         pipeline.process_item(Parsed(homepage(NOW + timedelta(minutes=minutes)), "people", "u", "u"))
     assert count(db_url, models.HomepageSnapshot) == 2 and count(db_url, Appearance) == 4
     assert isinstance(pipeline.store, CrawlStore)
+
+
+def test_sites_health_command_shows_the_latest_crawl(crawler, db_url):
+    import json
+
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.process_item(Parsed(article(), "people", A1, A1))
+    pipeline.close_spider()
+    result = CliRunner().invoke(app, ["sites", "health", "--db", db_url, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows[0]["site"] == "people" and rows[0]["items"] == 1 and rows[0]["status"] == "ok"
+
+
+def test_store_refuses_a_database_without_schema(tmp_path):
+    crawler = get_crawler(ArticlesSpider, {"CREDITWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
+    with pytest.raises(RuntimeError, match="creditwatch db upgrade"):
+        CrawlStore.from_crawler(crawler)

@@ -223,3 +223,21 @@ def test_second_run_fetches_no_stored_article_and_refetch_does(first_crawl, serv
             s.scalar(select(func.count()).select_from(Article)) == articles_before
         )  # updated, not duplicated
     engine.dispose()
+
+
+def test_record_then_replay_round_trip(server, tmp_path):
+    """`record` keeps every response in a WARC; the replay server then serves those bytes for the real URLs."""
+    from crawlers.replay import ReplayServer
+    from crawlers.warc import read_warc
+
+    url = f"sqlite:///{tmp_path / 'rec.db'}"
+    warc = tmp_path / "rec.warc.gz"
+    summary = run_crawl("homepage", site="people", replay_proxy=server.proxy_url, db_url=url, record=warc,
+                        settings=FAST, log_file=tmp_path / "rec.log")  # fmt: skip
+    assert summary.ok, summary.log_tail
+    recorded = {r.url: r for r in read_warc(warc)}
+    assert recorded[HOME].body == homepage().encode() and ROBOTS in recorded
+    with ReplayServer([warc]) as replay:
+        again = run_crawl("homepage", site="people", replay=None, replay_proxy=replay.proxy_url, db_url=url,
+                          settings=FAST, log_file=tmp_path / "replay.log", init_db=False)  # fmt: skip
+        assert again.ok and again.sites["people"]["items"] == 1 and replay.hits >= 2
