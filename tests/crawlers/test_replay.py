@@ -139,11 +139,27 @@ def test_handmade_pages_must_be_named_and_dated(tmp_path: Path):
         list(handmade_pages(tmp_path))
 
 
-def test_handmade_page_may_not_shadow_a_real_page(tmp_path: Path, shared_dir: Path):
-    (tmp_path / "handmade_gmw.html").write_text("<html></html>", encoding="utf-8")
-    (tmp_path / "index.yaml").write_text(
+def test_handmade_page_may_not_shadow_a_real_page(tmp_path: Path):
+    fixtures = tmp_path / "fixtures"
+    (fixtures / "gmw").mkdir(parents=True)
+    (fixtures / "gmw" / "home.html").write_text("<html><body>光明网</body></html>", encoding="utf-8")
+    (fixtures / "manifest.tsv").write_text(
+        "local_file\tsite\trepo\tpath\tcommit\tpage_type\turl\tground_truth\tgt_kind\tnotes\n"
+        "gmw/home.html\tgmw\tr\tp\tc\thomepage\thttp://www.gmw.cn/\t\t\t\n",
+        encoding="utf-8",
+    )
+    hand = tmp_path / "hand"
+    hand.mkdir()
+    (hand / "handmade_gmw.html").write_text("<html></html>", encoding="utf-8")
+    (hand / "index.yaml").write_text(
         'pages:\n  - {url: "http://www.gmw.cn/", file: handmade_gmw.html, date: "2024-05-20T10:00:00+08:00"}\n',
         encoding="utf-8",
     )
     with pytest.raises(ValueError, match="shadow"):
-        build(tmp_path / "x.warc.gz", shared_dir / "fixtures" / "pages", handmade=tmp_path)
+        build(tmp_path / "x.warc.gz", fixtures, handmade=hand)
+    (hand / "index.yaml").write_text(
+        'pages:\n  - {url: "https://www.sohu.com/", file: handmade_gmw.html, date: "2024-05-20T10:00:00+08:00"}\n',
+        encoding="utf-8",
+    )
+    pages = build(tmp_path / "x.warc.gz", fixtures, handmade=hand)
+    assert [p.url for p in pages] == ["http://www.gmw.cn/", "https://www.sohu.com/"]
