@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
+from typing import Any
 
 import scrapy
 from scrapy.http import Response
@@ -25,12 +26,17 @@ def list_name(source: RankingSource, item: RankingItem) -> str:
 
 
 class RankingSpider(CreditwatchSpider):
-    """``-a site=KEYS`` limits the sites. Day-keyed lists (``{date}`` in the URL) are read for today."""
+    """``-a site=KEYS`` limits the sites. Day-keyed lists (``{date}`` in the URL) are read for today, or for
+    ``-a date=YYYY-MM-DD`` (a past day's list, or the day a recording was made)."""
 
     name = "ranking"
 
+    def __init__(self, site: str | None = None, date: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(site, *args, **kwargs)
+        self.day = datetime.strptime(date, "%Y-%m-%d").date() if date else None
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        today = datetime.now(TZ).date()
+        today = self.day or datetime.now(TZ).date()
         for site in self.sites:
             for source in site.ranking:
                 yield self.request(source.url_for(today), self.parse_ranking, site.key, source=source.name)
