@@ -228,3 +228,33 @@ def _health(url: str, run_id: str) -> dict[str, dict[str, Any]]:
             }
     finally:
         engine.dispose()
+
+
+def crawl_recording(
+    replay: Path | str | Iterable[Path | str],
+    *,
+    db_url: str | None = None,
+    spiders: Iterable[str] = SPIDERS,
+    site: str | None = None,
+    log_dir: Path | str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> list[CrawlSummary]:
+    """Every spider in turn (homepage, ranking, then the articles they link to) against one replay server of
+    the recording(s): what `creditwatch demo` needs. Returns one summary per spider."""
+    from crawlers.replay import ReplayServer
+
+    paths = [replay] if isinstance(replay, str | Path) else list(replay)
+    url = db_url or get_settings().database_url
+    from monitor.setup import init_database
+
+    init_database(url)
+    summaries: list[CrawlSummary] = []
+    with ReplayServer([Path(p) for p in paths]) as server:
+        for spider in spiders:
+            log_file = Path(log_dir) / f"crawl-{spider}.log" if log_dir else None
+            hits, misses = server.hits, len(server.misses)
+            summary = run_crawl(spider, site=site, replay_proxy=server.proxy_url, db_url=url, settings=settings,
+                                log_file=log_file, init_db=False)  # fmt: skip
+            summary.replay_hits, summary.replay_misses = server.hits - hits, len(server.misses) - misses
+            summaries.append(summary)
+    return summaries
