@@ -171,7 +171,9 @@ class Signer:
         hashes = self.shingle_hashes(text)
         mh = self.minhash(hashes)
         kw, places = title_terms(title)
-        return Signature(mh, min(int(hashes.size), cardinality(mh)), kw if keywords is None else keywords, places)
+        return Signature(
+            mh, min(int(hashes.size), cardinality(mh)), kw if keywords is None else keywords, places
+        )
 
     def band_keys(self, minhash: np.ndarray) -> list[int]:
         """One 64-bit key per LSH band (the band's rows hashed together with the band number)."""

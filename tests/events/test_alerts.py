@@ -298,6 +298,8 @@ def test_optional_alert_on_any_distrust_event_about_a_watched_city(db_session: S
     cluster_articles(db_session, ClusterParams())
     chans = [AlertChannel(name="outbox", kind="file")]
     assert queue_alerts(db_session, chans, AlertPolicy(), watched_cities=["320200"]) == []
-    rows = queue_alerts(db_session, chans, AlertPolicy(on_watched_city_distrust=True), watched_cities=["320200"])
+    rows = queue_alerts(
+        db_session, chans, AlertPolicy(on_watched_city_distrust=True), watched_cities=["320200"]
+    )
     assert [(r.kind, r.channel) for r in rows] == [("distrust", "outbox")]
     assert rows[0].subject.startswith("[失信事件] 江阴市: ")
