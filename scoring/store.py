@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
@@ -16,7 +17,6 @@ from scoring.datatypes import CityResult
 from scoring.engine import score_month
 from scoring.inputs import gather_inputs
 from scoring.model import IndexModel
-from storage.upsert import upsert
 
 
 def configured_cities() -> list[str]:
@@ -30,30 +30,43 @@ def compute_month(session: Session, model: IndexModel, month: str, cities: Seque
     return score_month(model, gather_inputs(session, model, month, cities))
 
 
+KEY = ("model_name", "model_version", "division_code", "month")
+UPDATED = ("total", "rank", "aspects", "details", "assumptions", "computed_at")
+BATCH = 500  # rows per INSERT … ON CONFLICT statement (11 columns: well under SQLite's variable limit)
+
+
 def store_results(
     session: Session, results: Sequence[CityResult], computed_at: datetime | None = None
 ) -> int:
-    """Upsert one row per (model, version, city, month): re-scoring replaces, never duplicates."""
+    """Upsert one row per (model, version, city, month): re-scoring replaces, never duplicates.
+
+    Batched multi-row INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL): a national run stores ~40,000 rows.
+    """
     at = computed_at or now()
-    for r in results:
-        upsert(
-            session,
-            IndexScore,
-            {
-                "model_name": r.model,
-                "model_version": r.version,
-                "division_code": r.division_code,
-                "month": r.month,
-                "total": r.total,
-                "rank": r.rank,
-                "aspects": r.aspects_json(),
-                "details": r.details_json(),
-                "assumptions": r.assumptions_json(),
-                "computed_at": at,
-            },
-            key=["model_name", "model_version", "division_code", "month"],
+    rows = [
+        {
+            "model_name": r.model,
+            "model_version": r.version,
+            "division_code": r.division_code,
+            "month": r.month,
+            "total": r.total,
+            "rank": r.rank,
+            "aspects": r.aspects_json(),
+            "details": r.details_json(),
+            "assumptions": r.assumptions_json(),
+            "computed_at": at,
+            "created_at": at,
+        }
+        for r in results
+    ]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for i in range(0, len(rows), BATCH):
+        stmt = insert(IndexScore).values(rows[i : i + BATCH])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(KEY), set_={c: stmt.excluded[c] for c in UPDATED}
         )
-    return len(results)
+        session.execute(stmt)
+    return len(rows)
 
 
 def stored_scores(
