@@ -264,7 +264,7 @@ def main() -> None:
         f"{len(cities)} units (prefecture + county level) × {len(months)} months ({months[0]} … {months[-1]})"
     )
     reports = []
-    for name in args.models.split(","):
+    for name in [n for n in args.models.split(",") if n and n != "none"]:  # `--models none`: database only
         r = bench_model(load_model(name), cities, months, args.seed)
         reports.append(r)
         say(f"\n{r['model']}: {r['city_months']} city-months")
