@@ -101,7 +101,9 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('crawl') / 'cw.db'}"
 
 
-def crawl(spider: str, server: CrawlTestServer, db_url: str, tmp: Path, **args: str) -> CrawlSummary:
+def crawl(
+    spider: str, server: CrawlTestServer, db_url: str, tmp: Path, record: Path | None = None, **args: str
+) -> CrawlSummary:
     summary = run_crawl(
         spider,
         site="people,xinhua",
@@ -110,6 +112,7 @@ def crawl(spider: str, server: CrawlTestServer, db_url: str, tmp: Path, **args: 
         spider_args=args,
         settings=FAST,
         log_file=tmp / f"{spider}.log",
+        record=record,
         init_db=False,
     )
     assert summary.ok, summary.log_tail
@@ -124,7 +127,7 @@ def first_crawl(
 
     init_database(db_url)
     tmp = tmp_path_factory.mktemp("logs")
-    home = crawl("homepage", server, db_url, tmp)
+    home = crawl("homepage", server, db_url, tmp, record=tmp / "homepage.warc.gz")
     hits_after_home = dict(server.hits)
     arts = crawl("articles", server, db_url, tmp, discover="db")
     return {
@@ -225,19 +228,17 @@ def test_second_run_fetches_no_stored_article_and_refetch_does(first_crawl, serv
     engine.dispose()
 
 
-def test_record_then_replay_round_trip(server, tmp_path):
-    """`record` keeps every response in a WARC; the replay server then serves those bytes for the real URLs."""
+def test_record_then_replay_round_trip(first_crawl):
+    """`record` kept every response of the homepage crawl in a WARC; the replay server serves those bytes."""
+    import httpx
+
     from crawlers.replay import ReplayServer
     from crawlers.warc import read_warc
 
-    url = f"sqlite:///{tmp_path / 'rec.db'}"
-    warc = tmp_path / "rec.warc.gz"
-    summary = run_crawl("homepage", site="people", replay_proxy=server.proxy_url, db_url=url, record=warc,
-                        settings=FAST, log_file=tmp_path / "rec.log")  # fmt: skip
-    assert summary.ok, summary.log_tail
+    warc = first_crawl["tmp"] / "homepage.warc.gz"
     recorded = {r.url: r for r in read_warc(warc)}
     assert recorded[HOME].body == homepage().encode() and ROBOTS in recorded
-    with ReplayServer([warc]) as replay:
-        again = run_crawl("homepage", site="people", replay=None, replay_proxy=replay.proxy_url, db_url=url,
-                          settings=FAST, log_file=tmp_path / "replay.log", init_db=False)  # fmt: skip
-        assert again.ok and again.sites["people"]["items"] == 1 and replay.hits >= 2
+    with ReplayServer([warc]) as replay, httpx.Client(proxy=replay.proxy_url, timeout=5) as client:
+        page = client.get(HOME)
+        assert page.status_code == 200 and page.content == homepage().encode()
+        assert client.get(ROBOTS).content.startswith(b"User-agent: *")
