@@ -67,3 +67,7 @@ for _name in AREA_MODULES:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
