@@ -18,12 +18,12 @@ import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -175,17 +175,28 @@ class CrawlStore:
                     found.update(x for x in (u, fu) if x in chunk)
         return found
 
-    def pending_links(self, sites: set[str] | None, limit_per_site: int) -> list[tuple[str, str]]:
-        """Article links seen on homepages and ranking lists that no stored article answers yet,
-        newest snapshot first: ``[(site_key, url)]``."""
+    def pending_links(
+        self, sites: set[str] | None, limit_per_site: int, lookback: timedelta = timedelta(days=3)
+    ) -> list[tuple[str, str]]:
+        """Article links seen on homepages and ranking lists that no stored article answers yet, newest
+        snapshot first: ``[(site_key, url)]``. Only snapshots within `lookback` of the newest one count
+        (older links were tried before; a replayed recording keeps its own capture times)."""
         out: dict[str, list[str]] = {}
         with Session(self.engine) as s:
+            newest = max(
+                (t for t in (s.scalar(select(func.max(HomepageSnapshot.captured_at))),
+                             s.scalar(select(func.max(RankingSnapshot.captured_at)))) if t is not None),
+                default=None,
+            )  # fmt: skip
+            if newest is None:
+                return []
+            since = newest - lookback
             rows: list[tuple[str, datetime]] = [
                 (u, t)
                 for u, t in s.execute(
                     select(Appearance.url, HomepageSnapshot.captured_at)
                     .join(HomepageSnapshot, Appearance.snapshot_id == HomepageSnapshot.id)
-                    .where(Appearance.article_id.is_(None))
+                    .where(Appearance.article_id.is_(None), HomepageSnapshot.captured_at >= since)
                     .order_by(HomepageSnapshot.captured_at.desc(), Appearance.position)
                 )
             ]
@@ -194,7 +205,7 @@ class CrawlStore:
                 for u, t in s.execute(
                     select(RankingEntry.url, RankingSnapshot.captured_at)
                     .join(RankingSnapshot, RankingEntry.snapshot_id == RankingSnapshot.id)
-                    .where(RankingEntry.article_id.is_(None))
+                    .where(RankingEntry.article_id.is_(None), RankingSnapshot.captured_at >= since)
                     .order_by(RankingSnapshot.captured_at.desc(), RankingEntry.rank)
                 )
             ]

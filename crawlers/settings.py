@@ -67,4 +67,5 @@ REPLAY_RECORDED_TIME = False  # take fetch times from the recording (Memento-Dat
 RECORD_WARC = None  # path of a WARC file receiving every response
 LIST_MAX_PAGES = 3  # TRS list pages followed per list (createPageHTML pagination)
 ARTICLES_MAX_PER_SITE = 200  # article requests per site and crawl
+ARTICLES_LOOKBACK_DAYS = 3  # homepage/ranking links followed: snapshots this close to the newest one
 CREDITWATCH_STATS_FILE = None  # JSON of the Scrapy stats, written at the end (crawlers.run reads it)

@@ -22,6 +22,7 @@ import logging
 import re
 import urllib.request
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin
 
@@ -135,6 +136,7 @@ class ArticlesSpider(CreditwatchSpider):
         assert isinstance(spider, ArticlesSpider)
         spider.max_per_site = crawler.settings.getint("ARTICLES_MAX_PER_SITE", 200)
         spider.max_list_pages = crawler.settings.getint("LIST_MAX_PAGES", 3)
+        spider.lookback_days = crawler.settings.getfloat("ARTICLES_LOOKBACK_DAYS", 3.0)
         spider.replay_proxy = crawler.settings.get("REPLAY_PROXY")
         default = "db,lists,recording" if spider.replay_proxy else "db,lists"
         spider.discover = {d.strip() for d in (spider.discover_arg or default).split(",") if d.strip()}
@@ -149,6 +151,7 @@ class ArticlesSpider(CreditwatchSpider):
 
     max_per_site = 200
     max_list_pages = 3
+    lookback_days = 3.0
     replay_proxy: str | None = None
     discover: set[str] = frozenset()  # type: ignore[assignment]
 
@@ -163,7 +166,9 @@ class ArticlesSpider(CreditwatchSpider):
                 for request in self.article_requests(sorted(self.recorded), capped=False):
                     yield request
         if "db" in self.discover:
-            pending = self.store.pending_links(self.site_keys, self.max_per_site)
+            pending = self.store.pending_links(
+                self.site_keys, self.max_per_site, timedelta(days=self.lookback_days)
+            )
             for request in self.article_requests(url for _, url in pending):
                 yield request
         for site in self.sites:

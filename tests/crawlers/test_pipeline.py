@@ -267,3 +267,17 @@ def test_store_refuses_a_database_without_schema(tmp_path):
     crawler = get_crawler(ArticlesSpider, {"CREDITWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
     with pytest.raises(RuntimeError, match="creditwatch db upgrade"):
         CrawlStore.from_crawler(crawler)
+
+
+def test_pending_links_only_from_recent_snapshots(crawler):
+    pipeline = StorePipeline.from_crawler(crawler)
+    old = HomepageItem("people", "http://www.people.com.cn/", NOW - timedelta(days=10),
+                       [HeadlineItem(1, "头条", "很久以前的一条新闻标题", A1)])  # fmt: skip
+    new = HomepageItem(
+        "people", "http://www.people.com.cn/", NOW, [HeadlineItem(1, "头条", "今天的新闻标题", A2)]
+    )
+    for item in (old, new):
+        pipeline.process_item(Parsed(item, "people", item.url, item.url))
+    assert pipeline.store.pending_links(None, 10) == [("sina", A2)]
+    assert set(pipeline.store.pending_links(None, 10, timedelta(days=30))) == {("sina", A2), ("people", A1)}
+    assert pipeline.store.pending_links({"people"}, 10) == []
