@@ -45,6 +45,8 @@ def _worker(site: LinkedSite, db_url: str, crawl_id: str, worker_id: str, **extr
             "LOG_LEVEL": "WARNING",
             "CONCURRENT_REQUESTS": 4,
             "TELNETCONSOLE_ENABLED": False,
+            # scrapy.cfg makes the production (polite) settings apply; this site is ours, on loopback.
+            "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
             **extra,
         }
     )
@@ -90,9 +92,9 @@ def test_three_workers_share_one_crawl(db_url, rds):
 
 
 def test_killed_worker_resumes_without_loss_or_duplicates(db_url, rds):
-    pages = 80
+    pages = 200
     crawl_id = f"test-{uuid.uuid4().hex[:8]}"
-    with LinkedSite(pages, delay=0.03) as site:
+    with LinkedSite(pages, delay=0.1) as site:
         victim = _worker(site, db_url, crawl_id, "victim")
         deadline = time.monotonic() + 60
         while sum(site.hits.values()) < 15 and time.monotonic() < deadline:
