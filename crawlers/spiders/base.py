@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -45,7 +46,19 @@ class CreditwatchSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CreditwatchSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.store = CrawlStore.from_crawler(crawler)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         return spider
+
+    def on_dropped(self, request: scrapy.Request) -> None:
+        """A redirect back into its own chain (A → B → A, A → A) is dropped by the dupefilter without an errback:
+        count it as the site's failure instead of losing the URL silently. (A redirect to a URL fetched
+        elsewhere in the crawl is a plain duplicate, not a failure.)"""
+        chain = list(request.meta.get("redirect_urls") or [])
+        if request.url in chain:
+            site = str(request.meta.get("site") or site_key(chain[0]))
+            reason = "redirect loop: " + " → ".join([*chain, request.url])
+            log.warning("%s failed: %s", chain[0], reason)
+            self.store.failure(site, chain[0], reason[:300])
 
     @property
     def site_keys(self) -> set[str]:
@@ -79,7 +92,9 @@ class CreditwatchSpider(scrapy.Spider):
         if response is not None and response.headers.get(b"X-Replay") == b"miss":
             self.store.not_recorded(site, request.url)
             return []
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        if failure.check(IgnoreRequest) and str(failure.value) == "max redirections reached":
+            pass  # a redirect chain longer than REDIRECT_MAX_TIMES: the site's failure, counted below
+        elif failure.check(IgnoreRequest) and not failure.check(HttpError):
             # robots.txt forbids it, or a middleware chose to drop it: noted, not the site's failure
             self.store.site(site).note(request.url, str(failure.value)[:200] or "ignored")
             return []
