@@ -15,16 +15,17 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
 from sqlalchemy import Engine, func, or_, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from config.settings import TZ, get_settings
@@ -47,6 +48,9 @@ from storage.upsert import upsert
 log = logging.getLogger(__name__)
 
 MAX_ERRORS_PER_SITE = 50
+DB_WAIT_SECONDS = 60.0
+"""How long writes wait for an unreachable database (PostgreSQL restart, failover) before failing again."""
+_T = TypeVar("_T")
 _STORE_ATTR = "_creditwatch_store"
 
 
@@ -97,6 +101,7 @@ class CrawlStore:
         self.started_at = datetime.now(TZ)
         self.health: dict[str, SiteHealth] = {}
         self._lock = threading.Lock()
+        self._unreachable_since: float | None = None
         try:
             with session_scope(engine) as s:
                 sync_sites(s, (e.model_dump() for e in registry()))
@@ -141,21 +146,49 @@ class CrawlStore:
     ) -> int:
         key = site_key(final_url)
         self.site(key).responses += 1
-        with session_scope(self.engine) as s:
-            row = archive_fetch(
-                s,
-                url=url,
-                final_url=final_url,
-                status=status,
-                headers=headers,
-                body=body,
-                fetched_at=fetched_at,
-                encoding=encoding,
-                site_id=self.site_ids.get(key),
-                spider=self.spider_name,
-                error=error,
-            )
-            return row.id
+        return self._write(
+            f"archiving {url}",
+            lambda s: (
+                archive_fetch(
+                    s,
+                    url=url,
+                    final_url=final_url,
+                    status=status,
+                    headers=headers,
+                    body=body,
+                    fetched_at=fetched_at,
+                    encoding=encoding,
+                    site_id=self.site_ids.get(key),
+                    spider=self.spider_name,
+                    error=error,
+                ).id
+            ),
+        )
+
+    def _write(self, what: str, work: Callable[[Session], _T]) -> _T:
+        """Run `work` in one transaction. While the database is unreachable (a PostgreSQL restart), wait and run
+        it again from the start instead of losing the item: the writes are idempotent upserts, so one that did
+        commit before its connection broke is not doubled. The wait blocks the crawl on purpose (nothing is
+        fetched that cannot be archived); after DB_WAIT_SECONDS of outage, writes fail at once again."""
+        pause = 0.25
+        while True:
+            try:
+                with session_scope(self.engine) as s:
+                    result = work(s)
+                self._unreachable_since = None
+                return result
+            except DBAPIError as exc:
+                # SQLite's OperationalError is also a missing table, and its locks wait in busy_timeout already.
+                lost = exc.connection_invalidated or isinstance(exc, OperationalError)
+                if self.engine.dialect.name == "sqlite" or not lost:
+                    raise
+                now = time.monotonic()
+                self._unreachable_since = since = self._unreachable_since or now
+                if now - since >= DB_WAIT_SECONDS:
+                    raise
+                log.warning("%s: database unreachable (%s); retrying in %.2fs", what, exc.orig, pause)
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
 
     # -- incremental crawling ----------------------------------------------------------------------------------
     def known_urls(self, urls: Iterable[str]) -> set[str]:
@@ -227,22 +260,26 @@ class CrawlStore:
     def store(self, parsed: Parsed) -> None:
         item = parsed.item
         health = self.site(parsed.site)
-        with session_scope(self.engine) as s:
-            if isinstance(item, ArticleItem):
-                self._store_article(s, parsed, item)
-                if not item.body.strip():
-                    health.empty_bodies += 1
-                    health.note(parsed.response_url, "empty body")
-                if item.published_at is None:
-                    health.missing_dates += 1
-                    health.note(parsed.response_url, "no publication date")
-            elif isinstance(item, HomepageItem):
-                self._store_homepage(s, parsed, item)
-            elif isinstance(item, RankingItem):
-                self._store_ranking(s, parsed, item)
-            else:  # pragma: no cover - spiders yield only these
-                raise TypeError(f"cannot store {type(item).__name__}")
+        self._write(f"storing {parsed.response_url}", lambda s: self._store_item(s, parsed))
+        if isinstance(item, ArticleItem):  # counted once stored (a retried write must not count twice)
+            if not item.body.strip():
+                health.empty_bodies += 1
+                health.note(parsed.response_url, "empty body")
+            if item.published_at is None:
+                health.missing_dates += 1
+                health.note(parsed.response_url, "no publication date")
         health.items += 1
+
+    def _store_item(self, s: Session, parsed: Parsed) -> None:
+        item = parsed.item
+        if isinstance(item, ArticleItem):
+            self._store_article(s, parsed, item)
+        elif isinstance(item, HomepageItem):
+            self._store_homepage(s, parsed, item)
+        elif isinstance(item, RankingItem):
+            self._store_ranking(s, parsed, item)
+        else:  # pragma: no cover - spiders yield only these
+            raise TypeError(f"cannot store {type(item).__name__}")
 
     def _article_ids(self, s: Session, urls: set[str]) -> dict[str, int]:
         """Stored articles answering any of `urls`, by canonical URL or by the URL they were fetched from."""
