@@ -2,7 +2,8 @@
 real-site URL with the behaviour a test scripts for it (`Fault`), and counts every request.
 
 The production spiders reach it through the replay-proxy mechanism (``REPLAY_PROXY``): they request the real URLs
-(``http://www.people.com.cn/...``) and the proxy answers for them. Every page it serves is hand-made by the tests
+(``http://www.people.com.cn/...``) and the proxy answers for them; ``https://`` URLs arrive through a CONNECT
+tunnel that the proxy ends with a throw-away certificate (as the replay server does). Every page it serves is hand-made by the tests
 (no saved page has these faults); unknown URLs get a plain 404, robots.txt an allow-all file.
 """
 
@@ -14,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from crawlers.replay import _tls_context
 
 ALLOW_ALL = b"User-agent: *\nAllow: /\n"
 
@@ -46,12 +49,30 @@ class Fault:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: FaultProxy
+    _tunnel_host: str | None = None
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def do_CONNECT(self) -> None:
+        host, _, port = self.path.partition(":")
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        tls = _tls_context(host).wrap_socket(self.connection, server_side=True)
+        self.connection = tls
+        self.rfile = tls.makefile("rb")
+        self.wfile = tls.makefile("wb")
+        self._tunnel_host = host if port in ("", "443") else f"{host}:{port}"
+        self.close_connection = False  # go on reading requests, now from inside the tunnel
+
     def do_GET(self) -> None:
-        url = self.path if self.path.startswith("http") else f"http://{self.headers.get('Host')}{self.path}"
+        if self.path.startswith("http"):
+            url = self.path
+        elif self._tunnel_host:
+            url = f"https://{self._tunnel_host}{self.path}"
+        else:
+            url = f"http://{self.headers.get('Host')}{self.path}"
         srv = self.server
         n = srv.count(url)
         fault = srv.faults.get(url)
