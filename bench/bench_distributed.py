@@ -78,6 +78,8 @@ def real_spider() -> None:
             finally:
                 drop_db(db)
     base = rows[0][2]
+    if any(total != base for _, _, total, _ in rows):
+        raise SystemExit(f"page counts differ between runs: {[r[2] for r in rows]} (lost or duplicated work)")
     for n, wall, total, rss in rows:
         print(f"  {n} process(es): {wall:6.1f} s wall, {total} pages, {total / wall:6.1f} pages/s, "
               f"duplicates {total - base}, peak RSS per process {rss:.0f} MiB")

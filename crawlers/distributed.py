@@ -7,8 +7,9 @@ What this adds to scrapy-redis, and why:
   abandoned crawl disappears by itself.
 - **A reliable queue.** scrapy-redis pops requests destructively, so a worker killed with SIGKILL loses what it had
   in flight. Here a pop moves the request into the worker's own `processing` list (LMOVE, atomic); it is removed
-  when the callback's output has been consumed (items stored by our synchronous pipelines) or when the request is
-  re-scheduled (retry, redirect). A restarted worker, or any worker that sees a dead peer (no heartbeat), moves
+  only when Scrapy has finished the response — every item through the pipelines, every new request in the queue —
+  or when the request is re-scheduled (retry, redirect). Marking a request seen and queueing it is one atomic
+  step (a Lua script), so a kill between the two cannot leave a request "seen" but never queued. A restarted worker, or any worker that sees a dead peer (no heartbeat), moves
   such leftovers back to the queue: delivery is at-least-once, and idempotent upserts make it effectively-once.
 - **Shared state is never flushed by one worker's close** (`SCHEDULER_PERSIST`): the others may still be working.
 """
@@ -21,7 +22,6 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import redis
@@ -30,6 +30,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import Base as RedisQueueBase
+from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def distributed_settings(
     """Scrapy settings that turn any of our spiders into a worker of crawl `crawl_id`."""
     keys = crawl_keys(crawl_id)
     return {
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "crawlers.distributed.Scheduler",
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_CLASS": "crawlers.distributed.ReliableQueue",
         "SCHEDULER_QUEUE_KEY": keys["queue"],
@@ -74,8 +75,7 @@ def distributed_settings(
         "CREDITWATCH_CRAWL_ID": crawl_id,
         "CREDITWATCH_WORKER_ID": worker_id or default_worker_id(),
         "CREDITWATCH_REDIS_TTL": ttl_seconds,
-        "SPIDER_MIDDLEWARES": {"crawlers.distributed.AckMiddleware": 10},
-        "EXTENSIONS": {"crawlers.distributed.WorkerHeartbeat": 10},
+        "EXTENSIONS": {"crawlers.distributed.WorkerHeartbeat": 10, "crawlers.distributed.AckOnFinish": 11},
     }
 
 
@@ -106,6 +106,40 @@ class ExpiringDupeFilter(RFPDupeFilter):
         """Keep the fingerprints: other workers of the same crawl still rely on them (they expire by TTL)."""
 
 
+_PUSH_SCRIPT = """
+local added = 1
+if ARGV[1] ~= '' then
+  added = redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+end
+if added == 1 then
+  redis.call('LPUSH', KEYS[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+end
+if ARGV[3] ~= '' then
+  redis.call('LREM', KEYS[3], 1, ARGV[3])
+end
+return added
+"""
+
+
+class Scheduler(RedisScheduler):
+    """scrapy-redis's scheduler, with the seen-check and the push made one atomic step on our queue."""
+
+    def enqueue_request(self, request: Request) -> bool:
+        queue = self.queue
+        if not isinstance(queue, ReliableQueue):
+            return bool(super().enqueue_request(request))
+        fp = "" if request.dont_filter else self.df.request_fingerprint(request)
+        added = queue.push_unless_seen(request, self.df.key, fp)
+        if not added:
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
+        return True
+
+
 class ReliableQueue(RedisQueueBase):
     """FIFO queue whose pops are parked in a per-worker processing list until acknowledged."""
 
@@ -122,14 +156,16 @@ class ReliableQueue(RedisQueueBase):
         return int(self.server.llen(self.key))
 
     def push(self, request: Request) -> None:
+        self.push_unless_seen(request, None)
+
+    def push_unless_seen(self, request: Request, fingerprint_key: str | None, fingerprint: str = "") -> bool:
+        """Atomically: mark `fingerprint` seen and queue the request unless it was seen already; and drop the
+        processing entry this request supersedes (a retry or redirect of a popped request)."""
         old = request.meta.pop(ENTRY_META, None)
         data = self._encode_request(request)
-        pipe = self.server.pipeline()
-        pipe.lpush(self.key, data)
-        pipe.expire(self.key, self.ttl)
-        if old is not None:  # a retry or redirect of a popped request supersedes it
-            pipe.lrem(self.processing, 1, old)
-        pipe.execute()
+        keys = [self.key, fingerprint_key or self.key + ":nofilter", self.processing]
+        added = self.server.eval(_PUSH_SCRIPT, 3, *keys, fingerprint, data, old or "", self.ttl)
+        return bool(added)
 
     def pop(self, timeout: int = 0) -> Request | None:
         if timeout > 0:
@@ -170,29 +206,34 @@ def _queue_of(crawler: Crawler) -> ReliableQueue | None:
     return queue if isinstance(queue, ReliableQueue) else None
 
 
-class AckMiddleware:
-    """Acknowledges a request once its callback's output has been consumed. Our pipelines write synchronously,
-    so by then the items it produced are committed."""
+class AckOnFinish:
+    """Acknowledges a request when Scrapy's scraper has finished its response: the callback (or errback) has run
+    and every output was processed — items through the pipelines, new requests in the shared queue. Scrapy has no
+    signal for that moment, so this wraps the scraper slot's `finish_response`, which marks exactly it."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> AckMiddleware:
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler) -> AckOnFinish:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        return ext
 
-    async def process_spider_output(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for out in result:
-            yield out
-        self._ack(response.request)
+    def spider_opened(self, spider: Spider) -> None:
+        engine = self.crawler.engine
+        slot = getattr(getattr(engine, "scraper", None), "slot", None)
+        if slot is None:
+            raise RuntimeError("Scrapy's scraper slot is not open: cannot acknowledge distributed requests")
+        original = slot.finish_response
 
-    def process_spider_exception(self, response: Any, exception: BaseException) -> None:
-        self._ack(response.request)  # the error is logged by Scrapy; re-fetching would fail the same way
+        def finish_response(result: Any, request: Request) -> None:
+            original(result, request)
+            queue = _queue_of(self.crawler)
+            if queue is not None:
+                queue.ack(request)
 
-    def _ack(self, request: Request | None) -> None:
-        queue = _queue_of(self.crawler)
-        if queue is not None and request is not None:
-            queue.ack(request)
+        slot.finish_response = finish_response
 
 
 class WorkerHeartbeat:
@@ -294,6 +335,8 @@ def run_distributed(
     replay_proxy: str | None = None,
     worker_prefix: str | None = None,
     settings: dict[str, Any] | None = None,
+    site: str | None = None,
+    spider_args: dict[str, str] | None = None,
     timeout: float | None = None,
 ) -> list[Any]:
     """Start `processes` workers of one crawl on this machine and wait for them; returns their CrawlSummary.
@@ -315,6 +358,8 @@ def run_distributed(
         s.update(settings or {})
         return run_crawl(
             spider,
+            site=site,
+            spider_args=spider_args,
             db_url=db,
             replay_proxy=replay_proxy,
             init_db=False,

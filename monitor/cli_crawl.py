@@ -50,6 +50,18 @@ def crawl(
     refetch: Annotated[bool, typer.Option("--refetch", help="articles: fetch stored URLs again.")] = False,
     log_file: Annotated[Path | None, typer.Option("--log-file", help="Keep Scrapy's log here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    distributed: Annotated[
+        bool,
+        typer.Option(
+            "--distributed",
+            help="Work one crawl with several processes through Redis (CREDITWATCH_REDIS_URL); run the same "
+            "command with the same --crawl-id on other machines to add workers there.",
+        ),
+    ] = False,
+    processes: Annotated[int, typer.Option("--processes", "-n", help="--distributed: workers here.")] = 3,
+    crawl_id: Annotated[
+        str | None, typer.Option("--crawl-id", help="--distributed: join this crawl (default: a new one).")
+    ] = None,
 ) -> None:
     """One crawl, live by default (polite: robots.txt, AutoThrottle), or against a recording (--replay)."""
     from crawlers.run import SPIDERS, run_crawl
@@ -60,11 +72,47 @@ def crawl(
         if not path.is_file():
             raise typer.BadParameter(f"recording not found: {path}")
     args = {"refetch": "1"} if refetch else {}
+    if distributed:
+        _crawl_distributed(spider, site, replay, db, args, processes, crawl_id, as_json)
+        return
     summary = run_crawl(
         spider, site=site, replay=replay or None, db_url=db, spider_args=args, log_file=log_file
     )
     _print_summary(summary, as_json)
     if not summary.ok:
+        raise typer.Exit(1)
+
+
+def _crawl_distributed(
+    spider: str,
+    site: str | None,
+    replay: list[Path] | None,
+    db: str | None,
+    args: dict[str, str],
+    processes: int,
+    crawl_id: str | None,
+    as_json: bool,
+) -> None:
+    from crawlers.distributed import run_distributed
+    from crawlers.replay import ReplayServer
+
+    server = ReplayServer(list(replay)).start() if replay else None
+    try:
+        summaries = run_distributed(
+            spider,
+            processes=processes,
+            crawl_id=crawl_id,
+            db_url=db,
+            replay_proxy=server.proxy_url if server else None,
+            site=site,
+            spider_args=args,
+        )
+    finally:
+        if server is not None:
+            server.stop()
+    for summary in summaries:
+        _print_summary(summary, as_json)
+    if not all(s.ok for s in summaries):
         raise typer.Exit(1)
 
 
