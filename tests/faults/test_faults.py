@@ -8,17 +8,19 @@ failures / waf_challenges / errors, or the archived Fetch's error). The pages ar
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crawlers.encoding import mojibake_score
 from crawlers.run import CrawlSummary, run_crawl
 from models import Article, CrawlStat, Fetch
 from storage.db import make_engine, session_scope
+from tests.conftest import TEST_BACKEND, _pg_admin, _pg_url
 from tests.faults.fault_proxy import Fault, FaultProxy
 from tests.faults.pages import (
     article,
@@ -127,12 +129,28 @@ def _faults() -> dict[str, Fault]:
 
 
 @pytest.fixture(scope="module")
-def faults_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def faults_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated database for the module's crawl, on the test backend (SQLite file, or PostgreSQL with
+    CREDITWATCH_TEST_BACKEND=postgresql)."""
     from storage import migrate
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('faults') / 'cw.db'}"
-    migrate.upgrade(url)
-    return url
+    if TEST_BACKEND != "postgresql":
+        url = f"sqlite:///{tmp_path_factory.mktemp('faults') / 'cw.db'}"
+        migrate.upgrade(url)
+        yield url
+        return
+    name = f"cw_faults_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = _pg_url(name)
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="module")
