@@ -6,7 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install services demo test lint typecheck pytest bench clean
+.PHONY: install services demo test lint typecheck pytest pytest-pg bench clean
+
+# Storage, pipeline, events/alerts and scheduler tests run a second time with PostgreSQL as the database
+# (the `engine`/`db_url` fixtures switch on CREDITWATCH_TEST_BACKEND); everything else runs once on SQLite.
+PG_TESTS := tests/foundation tests/crawlers/test_pipeline.py tests/crawlers/test_spiders_replay.py \
+	tests/events/test_pipeline.py tests/events/test_alerts.py tests/events/test_incidents.py \
+	tests/web/test_scheduler.py tests/portals/test_imports.py tests/scoring/test_store.py
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +37,10 @@ typecheck: install
 pytest: install services
 	$(BIN)/pytest -q
 
-test: lint typecheck pytest
+pytest-pg: install services
+	CREDITWATCH_TEST_BACKEND=postgresql $(BIN)/pytest -q $(PG_TESTS)
+
+test: lint typecheck pytest pytest-pg
 
 bench: install services
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
