@@ -33,7 +33,8 @@ _PG_TEMPLATE = f"cw_template_{os.getpid()}"
 
 
 def _pg_admin() -> Engine:
-    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    # pre-ping: a fault test may have restarted the server since this engine's connection was pooled.
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
 
 
 def _pg_url(name: str) -> str:

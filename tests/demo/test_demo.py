@@ -1,0 +1,61 @@
+"""`creditwatch demo` end to end: the bundled recording crawled, the hand-made 江阴 scenario flagged as a major
+distrust event with its feedback, one alert in the outbox, the index scored and the four reports written."""
+
+from __future__ import annotations
+
+import json
+from itertools import pairwise
+
+import pytest
+
+from config.settings import get_settings
+from monitor.demo import DEMO_MONTH, run_demo
+from storage.db import get_engine
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def demo_env(monkeypatch):
+    # run_demo points the process settings at its own database and outbox; give them back afterwards.
+    for key in ("DATABASE_URL", "ALERT_OUTBOX_DIR", "ALERT_CHANNELS", "DATA_DIR"):
+        monkeypatch.setenv(f"CREDITWATCH_{key}", "")
+        monkeypatch.delenv(f"CREDITWATCH_{key}")
+    yield
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+def test_demo_runs_the_whole_job(tmp_path, demo_env):
+    summary = run_demo(tmp_path / "demo")
+    out = summary.out
+    crawls = {c["spider"]: c for c in summary.crawls}
+    assert set(crawls) == {"homepage", "ranking", "articles"} and all(c["ok"] for c in crawls.values())
+    assert crawls["articles"]["items"] >= 50
+
+    (major,) = summary.major_events
+    assert "江阴" in major["title"] and major["city"] == "320281"
+    for site in ("新浪网", "搜狐网", "中青在线"):
+        assert site in major["reason"]
+    assert major["feedback_links"] == 1
+
+    assert summary.alerts["sent"] == 1
+    (alert_file,) = (out / "outbox").iterdir()
+    assert "江阴" in alert_file.read_text(encoding="utf-8")
+
+    cities = {s["city"]: s for s in summary.scores}
+    jiangyin = cities["320281"]
+    assert 70 <= jiangyin["total"] <= 100
+    # Ranks follow totals; tied cities share a rank (1, 1, 3 ...).
+    by_total = sorted(summary.scores, key=lambda s: -s["total"])
+    for a, b in pairwise(by_total):
+        assert (a["rank"] == b["rank"]) if a["total"] == b["total"] else (a["rank"] < b["rank"])
+
+    for fmt in ("html", "pdf", "xlsx", "docx"):
+        report = out / f"creditwatch-report-320281-{DEMO_MONTH}.{fmt}"
+        assert report.is_file() and report.stat().st_size > 5000, fmt
+    html = (out / f"creditwatch-report-320281-{DEMO_MONTH}.html").read_text(encoding="utf-8")
+    assert f"{jiangyin['total']:.2f}" in html
+    assert "江阴一食品企业使用过期原料生产糕点被立案调查" in html
+    saved = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert saved["major_events"][0]["id"] == major["id"]
