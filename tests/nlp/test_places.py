@@ -65,7 +65,8 @@ def test_evidence_is_kept() -> None:
     assert all(e.span == "宿迁市" and e.rule == "full-name" for e in suqian.evidence)
     nanjing = next(a for a in found if a.code == "320100")
     assert [e.rule for e in nanjing.evidence] == ["dateline"]
-    assert suqian.as_dict()["evidence"][0]["field"] == "title"
+    evidence = suqian.as_dict()["evidence"]
+    assert isinstance(evidence, list) and evidence[0]["field"] == "title"
 
 
 def test_primary_prefecture_lifts_a_county() -> None:
