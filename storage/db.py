@@ -50,9 +50,9 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """One transaction: committed on success, rolled back on error."""
-    session = session_factory(engine)()
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session from `factory` as one transaction: committed on success, rolled back on error, always closed."""
+    session = factory()
     try:
         yield session
         session.commit()
@@ -61,3 +61,10 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One transaction on `engine` (default: settings)."""
+    with transaction(session_factory(engine)) as session:
+        yield session

@@ -11,18 +11,12 @@ from sqlalchemy.orm import Session
 from models import Role, User
 from monitor.web.security import CurrentUser, Forbidden, LoginRequired, allowed, session_user, verify_csrf
 from monitor.web.templating import ROLE_LABELS
+from storage.db import transaction
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.sessions()
-    try:
+    with transaction(request.app.state.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _require(role: Role) -> Callable[[Request, Session], User]:
