@@ -98,7 +98,7 @@ def synthetic(pages_n: int = 1500) -> None:
             t = time.monotonic()
             for i in range(n):
                 s = distributed_settings(crawl_id, REDIS_URL, worker_id=f"w{i}")
-                s.update({"CW_TEST_START": f"{site.url}/p/0.html", "CW_TEST_DB": db, "LOG_LEVEL": "ERROR",
+                s.update({"CW_TEST_START": f"{site.url}/p/0.html", "CW_TEST_DB": db, "CREDITWATCH_DATABASE_URL": db, "LOG_LEVEL": "ERROR",
                           "ITEM_PIPELINES": {"tests.distributed.walk_spider.StorePipeline": 300},
                           "CONCURRENT_REQUESTS": 8, "TELNETCONSOLE_ENABLED": False,
             # scrapy.cfg makes the production (polite) settings apply; this site is ours, on loopback.

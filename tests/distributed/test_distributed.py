@@ -41,6 +41,8 @@ def _worker(site: LinkedSite, db_url: str, crawl_id: str, worker_id: str, **extr
         {
             "CW_TEST_START": f"{site.url}/p/0.html",
             "CW_TEST_DB": db_url,
+            # scrapy.cfg brings the production middlewares (fetch archive, parser health): same database.
+            "CREDITWATCH_DATABASE_URL": db_url,
             "ITEM_PIPELINES": {"tests.distributed.walk_spider.StorePipeline": 300},
             "LOG_LEVEL": "WARNING",
             "CONCURRENT_REQUESTS": 4,
