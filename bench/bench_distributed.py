@@ -25,12 +25,13 @@ from sqlalchemy import create_engine, text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from crawlers.distributed import distributed_settings, run_distributed  # noqa: E402
+from crawlers.distributed import run_distributed  # noqa: E402
 from crawlers.replay import ReplayServer  # noqa: E402
 from crawlers.run import run_crawl  # noqa: E402
 from monitor.demo import DEMO_WARC  # noqa: E402
 from monitor.setup import init_database  # noqa: E402
 from tests.distributed.linked_site import LinkedSite  # noqa: E402
+from tests.distributed.walk_spider import walk_command  # noqa: E402
 
 PG = os.environ.get("CREDITWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("CREDITWATCH_BENCH_REDIS", "redis://127.0.0.1:6379/14")
@@ -87,7 +88,6 @@ def real_spider() -> None:
 
 def synthetic(pages_n: int = 1500) -> None:
     print(f"== walk spider on a {pages_n}-page local site (20 ms per page), PostgreSQL ==")
-    spider = REPO / "tests" / "distributed" / "walk_spider.py"
     rows = []
     for n in (1, 3):
         db = fresh_db()
@@ -97,19 +97,9 @@ def synthetic(pages_n: int = 1500) -> None:
             procs = []
             t = time.monotonic()
             for i in range(n):
-                s = distributed_settings(crawl_id, REDIS_URL, worker_id=f"w{i}")
-                s.update({"CW_TEST_START": f"{site.url}/p/0.html", "CW_TEST_DB": db, "CREDITWATCH_DATABASE_URL": db, "LOG_LEVEL": "ERROR",
-                          "ITEM_PIPELINES": {"tests.distributed.walk_spider.StorePipeline": 300},
-                          "CONCURRENT_REQUESTS": 8, "TELNETCONSOLE_ENABLED": False,
-            # scrapy.cfg makes the production (polite) settings apply; this site is ours, on loopback.
-            "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8})
-                args = []
-                for k, v in s.items():
-                    import json
-
-                    args += ["-s", f"{k}={json.dumps(v) if isinstance(v, dict) else v}"]
-                procs.append(subprocess.Popen([sys.executable, "-m", "scrapy", "runspider", str(spider), *args],
-                                              cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}))
+                cmd = walk_command(f"{site.url}/p/0.html", db, crawl_id, f"w{i}", REDIS_URL,
+                                   LOG_LEVEL="ERROR", CONCURRENT_REQUESTS=8)
+                procs.append(subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}))
             peak = 0
             for p in procs:
                 _, status, usage = os.wait4(p.pid, 0)

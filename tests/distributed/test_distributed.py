@@ -3,11 +3,9 @@ PostgreSQL, and a worker killed with SIGKILL resumes without losing or duplicati
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -17,46 +15,21 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from crawlers.distributed import crawl_keys, crawl_status, distributed_settings
+from crawlers.distributed import crawl_keys, crawl_status
 from models import Article
 from storage.db import make_engine, session_scope
 from tests.distributed.linked_site import LinkedSite
+from tests.distributed.walk_spider import walk_command
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 REDIS_URL = os.environ.get("CREDITWATCH_TEST_REDIS", "redis://127.0.0.1:6379/15")
-SPIDER = Path(__file__).with_name("walk_spider.py")
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _setting_args(settings: dict[str, Any]) -> list[str]:
-    args: list[str] = []
-    for k, v in settings.items():
-        args += ["-s", f"{k}={json.dumps(v) if isinstance(v, dict) else v}"]
-    return args
-
-
-def _worker(site: LinkedSite, db_url: str, crawl_id: str, worker_id: str, **extra: Any) -> subprocess.Popen[bytes]:
-    settings = distributed_settings(crawl_id, REDIS_URL, worker_id=worker_id)
-    settings.update(
-        {
-            "CW_TEST_START": f"{site.url}/p/0.html",
-            "CW_TEST_DB": db_url,
-            # scrapy.cfg brings the production middlewares (fetch archive, parser health): same database.
-            "CREDITWATCH_DATABASE_URL": db_url,
-            "ITEM_PIPELINES": {"tests.distributed.walk_spider.StorePipeline": 300},
-            "LOG_LEVEL": "WARNING",
-            "CONCURRENT_REQUESTS": 4,
-            "TELNETCONSOLE_ENABLED": False,
-            # scrapy.cfg makes the production (polite) settings apply; this site is ours, on loopback.
-            "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-            **extra,
-        }
-    )
+def _worker(site: LinkedSite, db_url: str, crawl_id: str, worker_id: str) -> subprocess.Popen[bytes]:
+    cmd = walk_command(f"{site.url}/p/0.html", db_url, crawl_id, worker_id, REDIS_URL)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "scrapy", "runspider", str(SPIDER), *_setting_args(settings)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def _stored(db_url: str) -> int:

@@ -48,3 +48,35 @@ class StorePipeline:
                 key=["url"],
             )
         return item
+
+
+def walk_command(
+    start_url: str, db_url: str, crawl_id: str, worker_id: str, redis_url: str, **extra: Any
+) -> list[str]:
+    """The `scrapy runspider` command line of one worker of a distributed walk over the linked test site.
+    Run it from the repository root with the repository on PYTHONPATH."""
+    import sys
+    from pathlib import Path
+
+    from crawlers.distributed import command_line_settings, distributed_settings
+
+    settings = distributed_settings(crawl_id, redis_url, worker_id=worker_id)
+    settings.update(
+        {
+            "CW_TEST_START": start_url,
+            "CW_TEST_DB": db_url,
+            # scrapy.cfg brings the production middlewares (fetch archive, parser health): same database.
+            "CREDITWATCH_DATABASE_URL": db_url,
+            "ITEM_PIPELINES": {"tests.distributed.walk_spider.StorePipeline": 300},
+            "LOG_LEVEL": "WARNING",
+            "CONCURRENT_REQUESTS": 4,
+            "TELNETCONSOLE_ENABLED": False,
+            # scrapy.cfg also makes the production (polite) settings apply; this site is ours, on loopback.
+            "AUTOTHROTTLE_ENABLED": False,
+            "DOWNLOAD_DELAY": 0,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+            **extra,
+        }
+    )
+    args = [a for k, v in command_line_settings(settings).items() for a in ("-s", f"{k}={v}")]
+    return [sys.executable, "-m", "scrapy", "runspider", str(Path(__file__).resolve()), *args]
