@@ -23,6 +23,10 @@ from nlp import lexicon
 DATA_DIR = Path(__file__).resolve().parent / "data"
 OUT = DATA_DIR / "labelled.jsonl"
 CHECKS = DATA_DIR / "label_checks.tsv"
+# Reviews of training items, one file per reading pass (several people read disjoint parts of the train split).
+TRAIN_CHECKS_DIR = DATA_DIR / "train_checks"
+# Further hand-picked items, one file per mining pass, same columns as handpicked.tsv.
+HANDPICKED_DIR = DATA_DIR / "handpicked"
 FROZEN = DATA_DIR / "split_frozen.tsv"
 TEST_FRACTION = 0.165
 
@@ -297,13 +301,13 @@ _SENTENCE_CUES = {
 
 def from_handpicked(root: Path) -> list[Item]:
     """Items read and labelled by hand from mined candidates (nlp/data/handpicked.tsv)."""
-    path = DATA_DIR / "handpicked.tsv"
-    if not path.exists():
-        return []
+    paths = [DATA_DIR / "handpicked.tsv", *sorted(HANDPICKED_DIR.glob("*.tsv"))]
     wanted = [
-        ln.split("\t")
+        (ln.split("\t") + ["", "", ""])[:4]
+        for path in paths
+        if path.exists()
         for ln in path.read_text(encoding="utf-8").splitlines()
-        if ln and not ln.startswith("#")
+        if ln.strip() and not ln.startswith("#")
     ]
     bdci: dict[str, tuple[str, str, str]] = {}
     for split in ("train", "dev", "test"):
@@ -339,16 +343,23 @@ def from_handpicked(root: Path) -> list[Item]:
     return out
 
 
-def load_checks(path: Path = CHECKS) -> dict[str, dict[str, str]]:
-    """id → hand-checked label row (kind, domain, subdomain, cities, note)."""
+def load_checks(path: Path = CHECKS, train_dir: Path = TRAIN_CHECKS_DIR) -> dict[str, dict[str, str]]:
+    """id → hand-checked label row (kind, domain, subdomain, cities, note).
+
+    `label_checks.tsv` comes first; the train reviews may not override it, so a label fixed while reading the
+    test split (or corrected earlier in train) stays as it was read."""
     out: dict[str, dict[str, str]] = {}
-    if not path.exists():
-        return out
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
+    paths = [path, *sorted(train_dir.glob("*.tsv"))] if train_dir.is_dir() else [path]
+    for file in paths:
+        if not file.exists():
             continue
-        parts = (line.split("\t") + [""] * 6)[:6]
-        out[parts[0]] = dict(zip(("kind", "domain", "subdomain", "cities", "note"), parts[1:], strict=True))
+        for line in file.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = [p.strip() for p in (line.split("\t") + [""] * 6)[:6]]
+            if parts[0] in out:
+                continue
+            out[parts[0]] = dict(zip(("kind", "domain", "subdomain", "cities", "note"), parts[1:], strict=True))
     return out
 
 
@@ -437,6 +448,8 @@ def build(root: Path | None = None) -> list[Item]:
     # items are added since through handpicked.tsv, so a lexicon change never swaps texts in or out.
     frozen = load_frozen()
     items = handpicked + [i for i in items if i.id not in picked_ids and (i.id in frozen or not frozen)]
+    # A frozen test item always wins the duplicate check below, so adding items never changes the test split.
+    items.sort(key=lambda i: frozen.get(i.id) != "test")
     seen: set[str] = set()
     unique: list[Item] = []
     for it in items:
