@@ -12,7 +12,6 @@ Settings read: ``REPLAY_PROXY`` (route every request through the replay server),
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -30,30 +29,14 @@ from twisted.internet.defer import Deferred
 from config.settings import TZ
 from crawlers.encoding import decode_html, header_charset, meta_charset, normalise_charset
 from crawlers.pipelines import CrawlStore, site_key
+from crawlers.waf import anti_bot_challenge
 from crawlers.warc import WarcRecorder
 
 log = logging.getLogger(__name__)
 
-# 加速乐 (Jiasule) sets the __jsl_clearance cookie from a 521 page; 瑞数 (RiverSecurity) pages boot from $_ts.
-_JSL = re.compile(rb"__jsl_clearance|_jsl_clearance_s|jsl_uid|document\.cookie\s*=\s*\(?['\"]__jsl", re.I)
-_RIVER = re.compile(rb"\$_ts\s*=|\$_ts\[|window\[['\"]\$_ts['\"]\]|\$_TS", re.I)
-_CHALLENGE_STATUS = frozenset((412, 521))
-
 
 class WafChallenge(IgnoreRequest):
     """The site answered with an anti-bot challenge page instead of content."""
-
-
-def waf_challenge(status: int, body: bytes) -> str | None:
-    """Name the anti-bot challenge a response is, or None for an ordinary response."""
-    head = body[:65536]
-    if _JSL.search(head):
-        return f"WAF challenge: 加速乐 __jsl_clearance (HTTP {status})"
-    if _RIVER.search(head):
-        return f"WAF challenge: 瑞数 RiverSecurity $_ts (HTTP {status})"
-    if status in _CHALLENGE_STATUS:
-        return f"WAF challenge: HTTP {status}"
-    return None
 
 
 def fetch_time(response: Response, recorded: bool) -> datetime:
@@ -174,7 +157,7 @@ class ArchiveMiddleware:
             return response
         fetched_at = fetch_time(response, self.recorded_time)
         request.meta["fetched_at"] = fetched_at
-        error = waf_challenge(response.status, response.body)
+        error = anti_bot_challenge(response.status, response.body, response.headers)
         if error:
             request.meta["waf"] = error
         elif request.meta.get("charset_conflict"):
@@ -208,7 +191,9 @@ class WafMiddleware:
         return cls(CrawlStore.from_crawler(crawler))
 
     def process_response(self, request: Request, response: Response) -> Response:
-        reason = request.meta.get("waf") or waf_challenge(response.status, response.body)
+        reason = request.meta.get("waf") or anti_bot_challenge(
+            response.status, response.body, response.headers
+        )
         if not reason:
             return response
         if request.url.endswith("/robots.txt"):

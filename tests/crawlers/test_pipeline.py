@@ -23,10 +23,10 @@ from crawlers.middlewares import (
     ReplayProxyMiddleware,
     WafChallenge,
     WafMiddleware,
-    waf_challenge,
 )
 from crawlers.pipelines import CrawlStore, Parsed, StorePipeline, health_rows, health_status
 from crawlers.spiders.articles import ArticlesSpider, page_links, trs_pages
+from crawlers.waf import anti_bot_challenge
 from models import Appearance, Article, CrawlStat, Fetch, RankingEntry
 from storage.db import make_engine, session_scope
 
@@ -152,12 +152,20 @@ def test_parser_health_counts_and_verdicts(crawler, db_url):
         (412, b"<script>$_ts=window['$_ts'];</script>", "瑞数"),
         (202, b"<html><script>$_ts=window['$_ts'];</script>", "瑞数"),
         (412, b"<html>blocked</html>", "HTTP 412"),
+        # 加速乐 spelling the cookie name in pieces, and an obfuscated cookie-and-reload page (the portals' cases,
+        # now caught on news sites too since both use crawlers.waf)
+        (
+            200,
+            b"<script>document.cookie=('_')+('_')+('j')+('s')+('l')+('_')+('c')+('l')+('e')+('a')+('r')+('a')+('n')+('c')+('e')+'=1'</script>",
+            "加速乐",
+        ),
+        (200, b"<script>document.cookie='x='+y;location.href=location.href</script>", "reloads"),
         (200, b"<html><body>ordinary page, price $5</body></html>", None),
         (404, b"not found", None),
     ],
 )
 def test_waf_challenge_detection(status, body, expected):
-    reason = waf_challenge(status, body)
+    reason = anti_bot_challenge(status, body)
     assert (reason is None) if expected is None else (expected in (reason or ""))
 
 
