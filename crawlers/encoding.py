@@ -91,3 +91,15 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
             break
     assert best is not None
     return best[1], best[2]
+
+
+# U+FFFD (undecodable bytes) and C0 controls other than tab/newline/carriage return never appear in real pages in
+# quantity; binary bodies served as text/html decode to little else.
+_NOT_TEXT = re.compile(r"[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+BINARY_SHARE = 0.10
+
+
+def binary_share(text: str, sample: int = 65536) -> float:
+    """Share of undecodable or control characters in the first `sample` characters of decoded text (0 for '')."""
+    head = text[:sample]
+    return len(_NOT_TEXT.findall(head)) / len(head) if head else 0.0

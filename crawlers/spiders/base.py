@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config.settings import TZ
+from crawlers.encoding import BINARY_SHARE, binary_share
 from crawlers.middlewares import WafChallenge, describe_failure
 from crawlers.pipelines import CrawlStore, site_key
 from crawlers.registry import SiteEntry, get_site, registry
@@ -70,10 +71,16 @@ class CreditwatchSpider(scrapy.Spider):
 
     def text_of(self, response: Response) -> str | None:
         """The decoded page, or None (counted as a failure) for a non-text response."""
-        if isinstance(response, TextResponse):
-            return response.text
-        self.store.failure(self.site_of(response), response.url, "not a text response")
-        return None
+        if not isinstance(response, TextResponse):
+            self.store.failure(self.site_of(response), response.url, "not a text response")
+            return None
+        share = binary_share(response.text)
+        if share > BINARY_SHARE:
+            # Binary bytes served as text/html: the generic extractor would store them as an article.
+            reason = f"not a text page: {share:.0%} of the characters are undecodable or control bytes"
+            self.store.failure(self.site_of(response), response.url, reason)
+            return None
+        return response.text
 
     def site_of(self, response: Response) -> str:
         return str(response.meta.get("site") or site_key(response.url))

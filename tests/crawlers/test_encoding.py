@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 
 from config.paths import shared_dir
-from crawlers.encoding import decode_html, header_charset, meta_charset, mojibake_score, normalise_charset
+from crawlers.encoding import (
+    BINARY_SHARE,
+    binary_share,
+    decode_html,
+    header_charset,
+    meta_charset,
+    mojibake_score,
+    normalise_charset,
+)
 
 
 def page(rel: str) -> bytes:
@@ -89,3 +97,21 @@ def test_mojibake_score_separates_wrong_decodings() -> None:
     assert mojibake_score(raw.decode("utf-8", errors="replace")) > 0.01
     assert mojibake_score(raw.decode("latin-1")) > 0.01
     assert mojibake_score("") == 0.0
+
+
+def test_binary_share_refuses_binary_and_passes_every_real_page() -> None:
+    """Every saved page of the 15 sites decodes to almost nothing but text; binary served as HTML does not."""
+    import csv
+
+    pages = shared_dir() / "fixtures/pages"
+    worst = 0.0
+    with (pages / "manifest.tsv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            raw = (pages / row["local_file"]).read_bytes()
+            if row["local_file"].endswith(".gz"):
+                raw = gzip.decompress(raw)
+            worst = max(worst, binary_share(decode_html(raw)[0]))
+    assert worst < BINARY_SHARE / 100
+    garbage, _ = decode_html(bytes(range(256)) * 8, "text/html")
+    assert binary_share(garbage) > BINARY_SHARE
+    assert binary_share("") == 0.0

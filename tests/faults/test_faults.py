@@ -326,14 +326,12 @@ def test_broken_html_stored_and_empty_page_recorded(crawl, faults_db):
     assert len(reasons) == 1 and "parse" in reasons[0], reasons
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap, left to the crawling owner: binary bytes served as text/html are read by the generic "
-    "extractor as an article with no title and a body of U+FFFD (stored, counted only as a missing date)",
-)
 def test_binary_garbage_is_not_stored_as_article(proxy, db_url, tmp_path):
-    _crawl(proxy, db_url, tmp_path / "garbage.log", [GARBAGE])
+    """Binary bytes served as text/html are refused with a reason for that URL, not stored as an article."""
+    summary = _crawl(proxy, db_url, tmp_path / "garbage.log", [GARBAGE])
     assert GARBAGE not in _articles(db_url)
+    reasons = _reasons(_stats(db_url, summary.run_id)["people"], GARBAGE)
+    assert len(reasons) == 1 and "not a text page" in reasons[0], reasons
 
 
 def test_page_without_date_stored_and_counted(crawl, faults_db):
