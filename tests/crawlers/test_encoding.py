@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import gzip
 from pathlib import Path
 
@@ -101,8 +102,6 @@ def test_mojibake_score_separates_wrong_decodings() -> None:
 
 def test_binary_share_refuses_binary_and_passes_every_real_page() -> None:
     """Every saved page of the 15 sites decodes to almost nothing but text; binary served as HTML does not."""
-    import csv
-
     pages = shared_dir() / "fixtures/pages"
     worst = 0.0
     with (pages / "manifest.tsv").open(encoding="utf-8") as fh:
