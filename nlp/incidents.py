@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from config.paths import config_file
+from config.settings import TZ
 from models import (
     Appearance,
     Article,
@@ -203,16 +204,23 @@ def evaluate(
     if hp_hit is not None:
         used_hp = tuple(hp_hit[1])
         names = ", ".join(h.site_name for h in used_hp)
-        stamps = "/".join(h.captured_at.strftime("%H:%M") for h in used_hp)
-        day = used_hp[0].captured_at.strftime("%Y-%m-%d")
-        parts.append(f"on the homepages of {names} at {stamps} ({day})")
+        local = [h.captured_at.astimezone(TZ) for h in used_hp]
+        days = {t.date() for t in local}
+        if len(days) == 1:
+            stamps = "/".join(t.strftime("%H:%M") for t in local)
+            parts.append(f"on the homepages of {names} at {stamps} ({local[0]:%Y-%m-%d})")
+        else:  # the window spans midnight: every sighting carries its own date
+            stamps = "/".join(t.strftime("%Y-%m-%d %H:%M") for t in local)
+            parts.append(f"on the homepages of {names} at {stamps}")
     best: dict[tuple[str, str], RankingSighting] = {}
     for r in rk:
         k = (r.site_key, r.list_name)
         if k not in best or r.rank < best[k].rank:
             best[k] = r
     for r in sorted(best.values(), key=lambda r: (r.rank, r.captured_at)):
-        parts.append(f"{r.site_name} rank {r.rank} ({r.list_name}, {r.captured_at.strftime('%m-%d %H:%M')})")
+        parts.append(
+            f"{r.site_name} rank {r.rank} ({r.list_name}, {r.captured_at.astimezone(TZ):%m-%d %H:%M})"
+        )
     return MajorFinding(at, "; ".join(parts), used_hp, tuple(best.values()))
 
 

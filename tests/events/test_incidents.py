@@ -66,6 +66,16 @@ def test_homepages_outside_the_window_do_not_count(db_session: Session) -> None:
     assert detect_major(db_session) == []
 
 
+def test_sightings_across_midnight_each_carry_their_date(db_session: Session) -> None:
+    a, b, _ = _blast(db_session)
+    homepage(db_session, "people", at(20, 23, 40), [("x", a)])
+    homepage(db_session, "sina", at(21, 0, 5), [("x", b)])
+    homepage(db_session, "qq", at(21, 9, 31), [("x", b)])
+    assert len(detect_major(db_session)) == 1
+    change = db_session.scalars(select(EventStatusChange)).one()
+    assert "at 2026-11-20 23:40/2026-11-21 00:05/2026-11-21 09:31" in change.reason, change.reason
+
+
 def test_ranking_top_n_makes_it_major_and_below_n_does_not(db_session: Session) -> None:
     _, b, _ = _blast(db_session)
     rule = MajorRule(ranking_top_n=10, ranking_top_n_per_list=(("热评榜", 3),))
