@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import or_, select
+from sqlalchemy import CompoundSelect, Subquery, distinct, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from config.paths import config_file
@@ -248,6 +248,7 @@ def detect_major(
     q = select(Event).where(Event.status == EventStatus.NORMAL, Event.kind.in_(rule.kinds))
     if event_ids is not None:
         q = q.where(Event.id.in_(event_ids))
+    q = q.where(Event.id.in_(could_be_major(rule)))
     changes = []
     for ev in session.scalars(q).all():
         finding = evaluate(rule, homepage_sightings(session, ev.id), ranking_sightings(session, ev.id))
@@ -267,6 +268,39 @@ def detect_major(
         changes.append(change)
     session.flush()
     return changes
+
+
+def _sighted_events(link: Any, snapshot: Any, extra: Any = None) -> Subquery:
+    """(event id, site id) of every sighting of an event's article on a list of `snapshot`'s table, by link and
+    by URL (two joins in a union: one OR join would keep both indexes unused)."""
+    out = []
+    for on in (link.article_id == Article.id, link.url == Article.url):
+        q = (
+            select(EventArticle.event_id.label("event_id"), Site.id.label("site_id"))
+            .join(Article, Article.id == EventArticle.article_id)
+            .join(link, on)
+            .join(snapshot, link.snapshot_id == snapshot.id)
+            .join(Site, snapshot.site_id == Site.id)
+        )
+        out.append(q if extra is None else q.where(extra))
+    return union(*out).subquery()
+
+
+def could_be_major(rule: MajorRule) -> CompoundSelect:
+    """Events that can meet the rule at all: carried by N distinct sites' homepages (at any time), or in a
+    ranking list within the largest top-N. Nothing else can be promoted, so only these are read one by one —
+    a month of crawling leaves thousands of events seen on one homepage or none."""
+    hp = _sighted_events(Appearance, HomepageSnapshot, Site.kind == rule.sites_kind)
+    widest = max([rule.ranking_top_n, *(n for _, n in rule.ranking_top_n_per_list)])
+    rk = _sighted_events(
+        RankingEntry, RankingSnapshot, (Site.kind == rule.sites_kind) & (RankingEntry.rank <= widest)
+    )
+    on_homepages = (
+        select(hp.c.event_id)
+        .group_by(hp.c.event_id)
+        .having(func.count(distinct(hp.c.site_id)) >= rule.homepage_sites)
+    )
+    return union(on_homepages, select(rk.c.event_id))
 
 
 def refresh_votes(session: Session, ev: Event) -> None:

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.settings import AlertChannel
-from models import Alert, EventStatus, EventStatusChange, Fetch
+from models import Alert, EventArticle, EventStatus, EventStatusChange, Fetch
 from monitor.alerts.outbox import AlertPolicy, queue_alerts
 from monitor.events_view import event_view, list_events
 from monitor.evidence import collect_evidence, export_evidence
 from nlp.clustering import ClusterParams, cluster_articles
-from nlp.incidents import MajorRule, detect_major, load_config
+from nlp.incidents import MajorRule, could_be_major, detect_major, load_config
 from tests.events.factories import article, at, homepage, ranking
 from tests.events.stories import STORIES
 
@@ -74,6 +74,31 @@ def test_sightings_across_midnight_each_carry_their_date(db_session: Session) ->
     assert len(detect_major(db_session)) == 1
     change = db_session.scalars(select(EventStatusChange)).one()
     assert "at 2026-11-20 23:40/2026-11-21 00:05/2026-11-21 09:31" in change.reason, change.reason
+
+
+def test_only_events_that_could_meet_the_rule_are_read(db_session: Session) -> None:
+    """The bulk pre-filter keeps events seen on N distinct homepages (any time) or within the widest top-N."""
+    s = db_session
+    three = article(s, "people", "three", *STORIES["blast"], at(20, 9, 5))
+    two = article(s, "sina", "two", *STORIES["mooncake"], at(20, 9, 0))
+    ranked = article(s, "qq", "ranked", *STORIES["wages"], at(1, 9, 0))
+    cluster_articles(s, ClusterParams())
+    event_of = {
+        a: s.scalars(select(EventArticle.event_id).where(EventArticle.article_id == a.id)).one()
+        for a in (three, two, ranked)
+    }
+    assert len(set(event_of.values())) == 3
+    for key in ("people", "sina", "qq"):  # three sites, weeks apart: outside the window, still a candidate
+        homepage(s, key, at(1 + 9 * ("people", "sina", "qq").index(key), 8), [("x", three)])
+    homepage(s, "people", at(20, 10), [("x", two)])
+    homepage(s, "people", at(20, 11), [("x", two)])  # same site twice counts once
+    homepage(s, "sina", at(20, 12), [("y", None), ("x", two)])
+    ranking(s, "qq", at(2, 9), "新闻排行", [(11, "x", ranked)])
+    rule = MajorRule()
+    got = set(s.scalars(could_be_major(rule)))
+    assert event_of[three] in got and event_of[two] not in got and event_of[ranked] not in got
+    wider = MajorRule(ranking_top_n_per_list=(("新闻排行", 12),))
+    assert event_of[ranked] in set(s.scalars(could_be_major(wider)))
 
 
 def test_ranking_top_n_makes_it_major_and_below_n_does_not(db_session: Session) -> None:
