@@ -24,11 +24,19 @@ def register(app: typer.Typer) -> None:
     app.add_typer(alerts_app, name="alerts")
 
 
-def process(dispatch_alerts: bool = typer.Option(False, "--dispatch", help="Also send due alerts.")) -> None:
+def process(
+    dispatch_alerts: bool = typer.Option(False, "--dispatch", help="Also send due alerts."),
+    reclassify: bool = typer.Option(
+        False,
+        "--reclassify",
+        help="Also re-read articles classified by an older model (after `creditwatch train`); "
+        "staff corrections are kept; events whose articles changed are re-voted.",
+    ),
+) -> None:
     """Classify and locate new articles, cluster events, flag major incidents, link feedback, queue alerts."""
     from monitor.pipeline import run_pipeline
 
-    out = run_pipeline()
+    out = run_pipeline(reclassify=reclassify)
     if dispatch_alerts:
         from monitor.alerts import dispatch
 

@@ -15,9 +15,9 @@ from storage.db import session_scope
 
 
 def run_pipeline(
-    engine: Engine | None = None, *, classifier: Any = None, queue: bool = True
+    engine: Engine | None = None, *, classifier: Any = None, queue: bool = True, reclassify: bool = False
 ) -> dict[str, Any]:
-    """Run every processing step once; returns counts per step."""
+    """Run every processing step once; returns counts per step (`reclassify`: see nlp.stage.process_articles)."""
     from monitor.alerts.outbox import queue_alerts
     from nlp.clustering import cluster_articles
     from nlp.feedback import link_feedback
@@ -26,8 +26,11 @@ def run_pipeline(
 
     out: dict[str, Any] = {}
     with session_scope(engine) as s:
-        r = process_articles(s, classifier)
+        r = process_articles(s, classifier, reclassify=reclassify)
         out["classified"] = r.classified
+        if reclassify:
+            out["reclassified_changed"] = r.changed
+            out["events_revoted"] = r.events_revoted
         out["institutions"] = r.institutions
         out["model_version"] = r.model_version
     with session_scope(engine) as s:

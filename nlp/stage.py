@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Article, CityAttribution, Classification, Institution
+from models import Article, CityAttribution, Classification, Event, EventArticle, Institution
 from storage.upsert import upsert
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ class StageReport:
     attributions: int = 0
     institutions: int = 0
     model_version: str = ""
+    changed: int = 0  # reclassified articles whose kind or domain changed
+    events_revoted: int = 0
 
 
 def model_version(classifier: Classifier) -> str:
@@ -53,8 +55,13 @@ def process_articles(
     *,
     batch_size: int = 256,
     limit: int | None = None,
+    reclassify: bool = False,
 ) -> StageReport:
-    """Classify, locate and (for institutions) register every article without a current classification."""
+    """Classify, locate and (for institutions) register every article without a current classification.
+
+    With `reclassify`, articles whose current classification comes from another model version are read again
+    too (after `creditwatch train`), never those a person corrected; the events of articles whose kind or
+    domain changed are re-voted, so an event's kind follows its articles."""
     if classifier is None:
         from nlp.classifier import get_classifier
 
@@ -65,17 +72,50 @@ def process_articles(
         attribute = _attribute
     version = model_version(classifier)
     report = StageReport(model_version=version)
-    current = select(Classification.article_id).where(Classification.is_current)
-    pending = list(session.scalars(select(Article.id).where(Article.id.not_in(current)).order_by(Article.id)))
+    settled = select(Classification.article_id).where(Classification.is_current)
+    if reclassify:
+        settled = settled.where(Classification.model_version.in_((version, "manual")))
+    pending = list(session.scalars(select(Article.id).where(Article.id.not_in(settled)).order_by(Article.id)))
     if limit is not None:
         pending = pending[:limit]
+    changed: list[int] = []
     for i in range(0, len(pending), batch_size):
-        arts = list(session.scalars(select(Article).where(Article.id.in_(pending[i : i + batch_size]))))
+        ids = pending[i : i + batch_size]
+        before = {
+            c.article_id: (c.kind, c.domain)
+            for c in session.scalars(
+                select(Classification).where(Classification.article_id.in_(ids), Classification.is_current)
+            )
+        }
+        arts = list(session.scalars(select(Article).where(Article.id.in_(ids))))
         preds = classifier.predict([{"id": str(a.id), "title": a.title, "body": a.body} for a in arts])
         for art, pred in zip(arts, preds, strict=True):
             _store(session, art, pred, version, attribute, report)
+            if art.id in before and before[art.id] != (pred.kind, pred.domain):
+                changed.append(art.id)
         session.flush()
+    report.changed = len(changed)
+    report.events_revoted = revote_events_of(session, changed)
     return report
+
+
+def revote_events_of(session: Session, article_ids: Sequence[int]) -> int:
+    """Re-vote kind, domain and city of the events holding these articles; returns how many were re-voted."""
+    if not article_ids:
+        return 0
+    from nlp.incidents import refresh_votes
+
+    event_ids: set[int] = set()
+    for i in range(0, len(article_ids), 500):
+        event_ids.update(
+            session.scalars(
+                select(EventArticle.event_id).where(EventArticle.article_id.in_(article_ids[i : i + 500]))
+            )
+        )
+    for ev in session.scalars(select(Event).where(Event.id.in_(event_ids))):
+        refresh_votes(session, ev)
+    session.flush()
+    return len(event_ids)
 
 
 def _store(

@@ -31,6 +31,7 @@ from monitor.scheduler import ScheduleConfig, default_jobs
 from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
 from monitor.web.queries import CODE_RE, division_names
 from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, flash, render
+from nlp.stage import revote_events_of
 
 router = APIRouter()
 REVIEW_THRESHOLD = 0.6  # below this confidence an article waits for a person
@@ -235,6 +236,18 @@ async def correct_article(
     manual.kind, manual.domain, manual.subdomain = kind, dom, sub
     manual.confidence, manual.is_current, manual.created_at = 1.0, True, now()
     if division is not None:
+        # The person's city replaces what the text matcher guessed (the guesses can be recomputed from the text;
+        # their codes stay in the evidence so the correction is auditable).
+        replaced = db.scalars(
+            select(CityAttribution).where(
+                CityAttribution.article_id == article_id,
+                CityAttribution.division_code != division.code,
+                CityAttribution.method != "manual",
+            )
+        ).all()
+        was = "、".join(sorted(a.division_code for a in replaced))
+        for guess in replaced:
+            db.delete(guess)
         attribution = db.scalars(
             select(CityAttribution).where(
                 CityAttribution.article_id == article_id, CityAttribution.division_code == division.code
@@ -244,7 +257,10 @@ async def correct_article(
             attribution = CityAttribution(article_id=article_id, division_code=division.code)
             db.add(attribution)
         attribution.level, attribution.weight, attribution.method = division.level, 1.0, "manual"
-        attribution.evidence = f"人工更正（{user.username}）"
+        attribution.evidence = f"人工更正（{user.username}）" + (f"，替换自动归属 {was}" if was else "")
+    db.flush()
+    # The article's events follow their articles' kind, domain and city.
+    revote_events_of(db, [article_id])
     db.commit()
     flash(request, f"已更正：{article.title[:40]}")
     return RedirectResponse(back, status_code=303)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -161,6 +161,64 @@ def test_process_end_to_end_then_cli(env: tuple[Engine, Path], tmp_path: Path) -
     assert r.exit_code != 0
     r = runner.invoke(app, ["alerts", "test"])
     assert r.exit_code == 0 and "outbox: ok" in r.output
+
+
+class RetrainedClassifier(ScenarioClassifier):
+    """A newer model: reads the mooncake story as `other` and the blast stories as society items."""
+
+    meta: ClassVar[dict[str, str]] = {"training_data_sha256": "b" * 64, "created_at": "2026-11-24T00:00:00"}
+    NEW: ClassVar[dict[str, tuple[str, str | None, str | None]]] = {
+        "mooncake": ("other", None, None),
+        "blast": ("distrust", "society", "劳动用工"),
+        "blast_reprint": ("distrust", "society", "劳动用工"),
+        "blast_followup": ("distrust", "society", "劳动用工"),
+    }
+
+    def predict(self, items):  # type: ignore[no-untyped-def]
+        from nlp.classifier import Prediction
+
+        by_title = {STORIES[k][0]: self.NEW.get(k, v) for k, v in LABELS.items()}
+        return [Prediction(i["id"], *by_title[i["title"]], 0.9) for i in items]
+
+
+def test_reclassify_after_training_revotes_events_and_keeps_corrections(env: tuple[Engine, Path]) -> None:
+    eng, _ = env
+    ids = _world(eng)
+    run_pipeline(eng, classifier=ScenarioClassifier())
+    with Session(eng) as s:
+        mooncake = s.scalars(
+            select(models.Article.id).where(models.Article.title == STORIES["mooncake"][0])
+        ).one()
+        ev_of = {
+            a: s.scalars(select(EventArticle.event_id).where(EventArticle.article_id == a)).one()
+            for a in (ids["blast"], mooncake)
+        }
+        # a person corrected the follow-up by hand: no model may overwrite that
+        s.execute(
+            update(Classification)
+            .where(Classification.article_id == ids["followup"])
+            .values(is_current=False)
+        )
+        s.add(Classification(article_id=ids["followup"], model_version="manual", kind="distrust",
+                             domain="business", subdomain="生产", confidence=1.0, is_current=True))  # fmt: skip
+        s.commit()
+    # without --reclassify a new model reads only new articles
+    assert run_pipeline(eng, classifier=RetrainedClassifier())["classified"] == 0
+    out = run_pipeline(eng, classifier=RetrainedClassifier(), reclassify=True)
+    assert out["classified"] == 5 and out["reclassified_changed"] == 3 and out["events_revoted"] == 2
+    with Session(eng) as s:
+        blast_ev, mooncake_ev = s.get(Event, ev_of[ids["blast"]]), s.get(Event, ev_of[mooncake])
+        assert mooncake_ev is not None and mooncake_ev.kind == "other"
+        # two society reads (confidence 0.9 each) outvote one manual business read (1.0)
+        assert blast_ev is not None and (blast_ev.kind, blast_ev.domain) == ("distrust", "society")
+        manual = s.scalars(
+            select(Classification).where(
+                Classification.article_id == ids["followup"], Classification.is_current
+            )
+        ).one()
+        assert manual.model_version == "manual"
+    again = run_pipeline(eng, classifier=RetrainedClassifier(), reclassify=True)
+    assert (again["classified"], again["reclassified_changed"]) == (0, 0)
 
 
 def test_stage_is_idempotent_and_registers_institutions(engine: Engine) -> None:

@@ -289,9 +289,44 @@ def test_analyst_correction_is_a_label_and_a_manual_classification(
             )
         ).one()
         assert manual_city.division_code == "320281" and manual_city.level == "county"
+        # the matcher's guess (无锡市) is replaced, and named in the evidence
+        assert manual_city.evidence == "人工更正（analyst），替换自动归属 320200"
+        codes = s.scalars(
+            select(CityAttribution.division_code).where(CityAttribution.article_id == seeded.review_article)
+        ).all()
+        assert codes == ["320281"]
     # Labelled articles leave the queue.
     queue = as_analyst.get("/review").text.split("低置信度分类")[1].split("最近的人工标注")[0]
     assert "江阴某景区门票价格引发游客投诉" not in queue and "没有待审核的分类" in queue
+
+
+def test_correction_revotes_the_articles_event(
+    as_analyst: TestClient, engine: Engine, seeded: Seeded
+) -> None:
+    with Session(engine) as s:
+        article_id = s.scalars(
+            select(Article.id).where(Article.title == "宿迁一建筑公司拖欠农民工工资")
+        ).one()
+    r = as_analyst.post(
+        f"/review/articles/{article_id}",
+        data={
+            "csrf_token": csrf_of(as_analyst.get("/review").text),
+            "kind": "distrust",
+            "domain": "government",
+            "subdomain": "政府采购",
+            "city": "320281",
+        },
+    )
+    assert r.status_code == 303
+    with Session(engine) as s:
+        ev = s.get(Event, seeded.suqian_event)
+        assert ev is not None
+        assert (ev.kind, ev.domain, ev.subdomain, ev.division_code) == (
+            "distrust",
+            "government",
+            "政府采购",
+            "320281",
+        )
 
 
 @pytest.mark.parametrize(
