@@ -93,13 +93,14 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     return best[1], best[2]
 
 
-# U+FFFD (undecodable bytes) and C0 controls other than tab/newline/carriage return never appear in real pages in
-# quantity; binary bodies served as text/html decode to little else.
-_NOT_TEXT = re.compile(r"[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 control bytes other than tab, newline, form feed and carriage return (and DEL) never appear in real pages in
+# quantity; binary bodies served as text/html are full of them. Counted on the raw bytes, so the share does not
+# depend on which decoder (or fallback) read the page: a truncated UTF-8 character is not binary.
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 BINARY_SHARE = 0.10
 
 
-def binary_share(text: str, sample: int = 65536) -> float:
-    """Share of undecodable or control characters in the first `sample` characters of decoded text (0 for '')."""
-    head = text[:sample]
-    return len(_NOT_TEXT.findall(head)) / len(head) if head else 0.0
+def binary_share(body: bytes, sample: int = 65536) -> float:
+    """Share of control bytes in the first `sample` bytes of a body (0 for an empty one)."""
+    head = body[:sample]
+    return len(_CONTROL.findall(head)) / len(head) if head else 0.0

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 
 MAX_ERRORS_PER_SITE = 50
 DB_WAIT_SECONDS = 60.0
+# Parser health is also written while the crawl runs, at most this often: a crawl killed mid-way (SIGKILL, OOM)
+# keeps counters at most this old instead of none. Scrapy setting CREDITWATCH_HEALTH_EVERY overrides it.
+HEALTH_EVERY_SECONDS = 30.0
 """How long writes wait for an unreachable database (PostgreSQL restart, failover) before failing again."""
 _T = TypeVar("_T")
 _STORE_ATTR = "_creditwatch_store"
@@ -94,11 +97,15 @@ def site_key(url: str) -> str:
 class CrawlStore:
     """Database writes of one crawl; counts per-site parser health and writes it to `crawl_stats` at the end."""
 
-    def __init__(self, engine: Engine, spider_name: str, run_id: str) -> None:
+    def __init__(
+        self, engine: Engine, spider_name: str, run_id: str, health_every: float = HEALTH_EVERY_SECONDS
+    ) -> None:
         self.engine = engine
         self.spider_name = spider_name
         self.run_id = run_id
         self.started_at = datetime.now(TZ)
+        self.health_every = health_every
+        self._health_written = time.monotonic()
         self.health: dict[str, SiteHealth] = {}
         self._lock = threading.Lock()
         self._unreachable_since: float | None = None
@@ -123,7 +130,8 @@ class CrawlStore:
             run_id = settings.get("CREDITWATCH_RUN_ID") or (
                 f"{name}-{datetime.now(TZ):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
             )
-            store = cls(make_engine(url), name, run_id)
+            every = settings.getfloat("CREDITWATCH_HEALTH_EVERY", HEALTH_EVERY_SECONDS)
+            store = cls(make_engine(url), name, run_id, every)
             setattr(crawler, _STORE_ATTR, store)
         return store
 
@@ -406,35 +414,51 @@ class CrawlStore:
     def not_recorded(self, site: str, url: str) -> None:
         self.site(site).not_recorded += 1
 
+    def maybe_write_health(self) -> None:
+        """Write the counters if the last write is older than `health_every`; a failed write only logs (the
+        counters are kept and written again later, at the latest at close)."""
+        if time.monotonic() - self._health_written < self.health_every:
+            return
+        try:
+            self.write_health()
+        except Exception:
+            log.exception("writing parser health of run %s failed; retried later", self.run_id)
+
     def write_health(self) -> None:
-        """Upsert this run's per-site counts into `crawl_stats` (called at the end, safe to call again)."""
+        """Upsert this run's per-site counts into `crawl_stats` (during the crawl and at the end; idempotent).
+        `finished_at` is the time of the write: for a crawl that died, when its counters were last saved."""
+        self._health_written = time.monotonic()
+        self._write("writing parser health", self._write_health)
+
+    def _write_health(self, s: Session) -> None:
         finished = datetime.now(TZ)
-        with session_scope(self.engine) as s:
-            for key, h in sorted(self.health.items()):
-                errors = list(h.errors)
-                if h.not_recorded:
-                    errors.append(
-                        {"url": "", "reason": f"{h.not_recorded} URL(s) not in the replayed recording"}
-                    )
-                upsert(
-                    s,
-                    CrawlStat,
-                    {
-                        "run_id": self.run_id,
-                        "spider": self.spider_name,
-                        "site_key": key,
-                        "started_at": self.started_at,
-                        "finished_at": finished,
-                        "responses": h.responses,
-                        "items": h.items,
-                        "empty_bodies": h.empty_bodies,
-                        "missing_dates": h.missing_dates,
-                        "failures": h.failures,
-                        "waf_challenges": h.waf_challenges,
-                        "errors": errors,
-                    },
-                    key=["run_id", "site_key"],
-                )
+        with self._lock:  # a copy: the counters move on while the rows are written
+            rows = sorted(
+                ((k, replace(h, errors=list(h.errors))) for k, h in self.health.items()), key=lambda r: r[0]
+            )
+        for key, h in rows:
+            errors = list(h.errors)
+            if h.not_recorded:
+                errors.append({"url": "", "reason": f"{h.not_recorded} URL(s) not in the replayed recording"})
+            upsert(
+                s,
+                CrawlStat,
+                {
+                    "run_id": self.run_id,
+                    "spider": self.spider_name,
+                    "site_key": key,
+                    "started_at": self.started_at,
+                    "finished_at": finished,
+                    "responses": h.responses,
+                    "items": h.items,
+                    "empty_bodies": h.empty_bodies,
+                    "missing_dates": h.missing_dates,
+                    "failures": h.failures,
+                    "waf_challenges": h.waf_challenges,
+                    "errors": errors,
+                },
+                key=["run_id", "site_key"],
+            )
 
     def close(self) -> None:
         self.write_health()
@@ -460,6 +484,7 @@ class StorePipeline:
         except Exception as exc:  # one bad item must not stop the crawl; it is counted and logged
             log.exception("storing %s from %s failed", type(item.item).__name__, item.response_url)
             self.store.failure(item.site, item.response_url, f"store: {type(exc).__name__}: {exc}")
+        self.store.maybe_write_health()
         return item
 
     def close_spider(self) -> None:

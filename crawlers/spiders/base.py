@@ -74,10 +74,10 @@ class CreditwatchSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.store.failure(self.site_of(response), response.url, "not a text response")
             return None
-        share = binary_share(response.text)
+        share = binary_share(response.body)
         if share > BINARY_SHARE:
             # Binary bytes served as text/html: the generic extractor would store them as an article.
-            reason = f"not a text page: {share:.0%} of the characters are undecodable or control bytes"
+            reason = f"not a text page: {share:.0%} of the bytes are control bytes"
             self.store.failure(self.site_of(response), response.url, reason)
             return None
         return response.text

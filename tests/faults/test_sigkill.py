@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from crawlers.run import crawl_command, replay_settings
-from models import Article
+from models import Article, CrawlStat
 from storage.db import make_engine, session_scope
 from tests.faults.fault_proxy import Fault, FaultProxy, wait_until
 from tests.faults.pages import PEOPLE_HOME, homepage, numbered_article, people_url, title_of
@@ -33,6 +33,7 @@ def _start(proxy: FaultProxy, db_url: str, log: Path, run_id: str) -> subprocess
         "RETRY_TIMES": "2",
         "DOWNLOAD_TIMEOUT": "3",
         "LOG_LEVEL": "INFO",
+        "CREDITWATCH_HEALTH_EVERY": "0",  # parser health written after every item, so the kill leaves counters
     }
     cmd = crawl_command("articles", site="people", spider_args={"discover": "homepages"}, settings=settings)
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawlers.settings"}
@@ -72,6 +73,10 @@ def test_killed_crawl_restarted_stores_everything_once(db_url, tmp_path):
         before = _stored(db_url)
         hits_at_kill = {u: proxy.hits[u] for u in urls}
         assert 0 < len(before) < ARTICLES, "the kill landed mid-crawl"
+        # The killed run's parser health survives, counted up to its last stored item (the kill may fall
+        # between storing an article and writing the counters).
+        killed = _stat(db_url, "killed")
+        assert killed is not None and len(before) - 1 <= killed.items <= len(before), (killed, len(before))
 
         second = _start(proxy, db_url, tmp_path / "second.log", "restarted")
         try:
@@ -82,6 +87,8 @@ def test_killed_crawl_restarted_stores_everything_once(db_url, tmp_path):
                 second.wait()
         log = (tmp_path / "second.log").read_text(errors="replace")
         assert second.returncode == 0, log[-3000:]
+        restarted = _stat(db_url, "restarted")
+        assert restarted is not None and restarted.items >= ARTICLES - len(before)
         hits = {u: proxy.hits[u] for u in urls}
 
     stored = _stored(db_url)
@@ -97,6 +104,16 @@ def test_killed_crawl_restarted_stores_everything_once(db_url, tmp_path):
     refetched = {u for u in urls if hits[u] > 1}
     assert refetched == {u for u in urls if hits_at_kill[u] and u not in before}
     assert all(hits[u] == 1 for u in set(urls) - refetched)
+
+
+def _stat(db_url: str, run_id: str) -> CrawlStat | None:
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        stat = s.scalars(select(CrawlStat).where(CrawlStat.run_id == run_id)).one_or_none()
+        if stat is not None:
+            s.expunge(stat)
+    engine.dispose()
+    return stat
 
 
 def _settle(count: Callable[[], int], quiet: float = 0.5, timeout: float = 10.0) -> None:
