@@ -264,7 +264,9 @@ class WorkerHeartbeat:
         peer's parked requests come back to the queue once its heartbeat expires."""
         recover_dead_workers(self.server, self.keys)
         queued = int(self.server.llen(self.keys["queue"]))
-        parked = sum(int(self.server.llen(k)) for k in self.server.scan_iter(match=self.keys["processing"] + ":*"))
+        parked = sum(
+            int(self.server.llen(k)) for k in self.server.scan_iter(match=self.keys["processing"] + ":*")
+        )
         if queued or parked:
             raise DontCloseSpider(f"crawl still has {queued} queued and {parked} in-flight requests")
 
