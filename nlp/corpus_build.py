@@ -303,7 +303,7 @@ def from_handpicked(root: Path) -> list[Item]:
     """Items read and labelled by hand from mined candidates (nlp/data/handpicked.tsv)."""
     paths = [DATA_DIR / "handpicked.tsv", *sorted(HANDPICKED_DIR.glob("*.tsv"))]
     wanted = [
-        (ln.split("\t") + ["", "", ""])[:4]
+        [*ln.split("\t"), "", "", ""][:4]
         for path in paths
         if path.exists()
         for ln in path.read_text(encoding="utf-8").splitlines()
