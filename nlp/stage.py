@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Article, CityAttribution, Classification, Event, EventArticle, Institution
-from storage.upsert import upsert
+from storage.upsert import upsert, upsert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -147,12 +147,10 @@ def _store(
         key=["article_id", "model_version"],
     )
     report.classified += 1
-    top_city: str | None = None
+    rows = []
     for att in attribute(art.title, art.body, art.source):
         evidence = "; ".join(f"{e.field}:{e.span} ({e.rule})" for e in getattr(att, "evidence", []))[:2000]
-        upsert(
-            session,
-            CityAttribution,
+        rows.append(
             {
                 "article_id": art.id,
                 "division_code": att.code,
@@ -160,12 +158,12 @@ def _store(
                 "evidence": evidence or att.name,
                 "weight": float(att.weight),
                 "method": "auto",
-            },
-            key=["article_id", "division_code"],
-            update=["level", "evidence", "weight"],
+            }
         )
-        report.attributions += 1
-        top_city = top_city or att.code
+    report.attributions += upsert_rows(
+        session, CityAttribution, rows, ["article_id", "division_code"], ["level", "evidence", "weight"]
+    )
+    top_city: str | None = rows[0]["division_code"] if rows else None
     if pred.kind == "institution":
         upsert(
             session,

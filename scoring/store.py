@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
@@ -17,6 +16,7 @@ from scoring.datatypes import CityResult
 from scoring.engine import score_month
 from scoring.inputs import gather_inputs
 from scoring.model import IndexModel
+from storage.upsert import upsert_rows
 
 
 def configured_cities() -> list[str]:
@@ -59,13 +59,7 @@ def store_results(
         }
         for r in results
     ]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    for i in range(0, len(rows), BATCH):
-        stmt = insert(IndexScore).values(rows[i : i + BATCH])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(KEY), set_={c: stmt.excluded[c] for c in UPDATED}
-        )
-        session.execute(stmt)
+    upsert_rows(session, IndexScore, rows, KEY, UPDATED, batch=BATCH)
     return len(rows)
 
 

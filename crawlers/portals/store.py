@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crawlers.portals.records import PortalItem, looks_governmental
 from crawlers.portals.region import attribute
 from models.portal import ListKind, PortalRecord
+from storage.upsert import upsert_rows
 
 _COURT_LISTS = {ListKind.DISHONEST_DEBTOR, ListKind.COURT_NOTICE, ListKind.JUDGMENT}
 
@@ -65,18 +65,18 @@ def store_items(
     for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
         known.update(session.scalars(select(PortalRecord.dedup_key).where(PortalRecord.dedup_key.in_(chunk))))
-    table = PortalRecord.__table__
-    assert isinstance(table, Table)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     rows = list(by_key.values())
     if not rows:
         return 0, 0
-    stmt = insert(table)
-    update: dict[str, Any] = {c: stmt.excluded[c] for c in rows[0] if c != "dedup_key"}
+    table = PortalRecord.__table__
+    assert isinstance(table, Table)
     # An exit once seen stays: an older export or a stale page without 移出 must not put the party back.
-    update["removed_on"] = func.coalesce(stmt.excluded["removed_on"], table.c.removed_on)
-    upsert_stmt = stmt.on_conflict_do_update(index_elements=["dedup_key"], set_=update)
-    for i in range(0, len(rows), batch):
-        # One compiled statement, executed for many rows (a row-at-a-time upsert costs ~3 ms a row on SQLite).
-        session.execute(upsert_stmt, rows[i : i + batch])
+    upsert_rows(
+        session,
+        PortalRecord,
+        rows,
+        ["dedup_key"],
+        overrides=lambda excluded: {"removed_on": func.coalesce(excluded["removed_on"], table.c.removed_on)},
+        batch=batch,
+    )
     return len(keys) - len(known), len(known)
