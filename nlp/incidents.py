@@ -120,18 +120,24 @@ def event_articles(session: Session, event_id: int) -> list[Article]:
     )
 
 
-def homepage_sightings(session: Session, event_id: int) -> list[HomepageSighting]:
-    """Every homepage headline that points at one of the event's articles (by link or by URL), oldest first."""
+def _sighting_rows(session: Session, event_id: int, link: Any, snapshot: Any) -> list[Any]:
+    """(entry, snapshot, site) of every homepage or ranking entry that points at one of the event's articles,
+    by link or by URL; `link`/`snapshot` are Appearance/HomepageSnapshot or RankingEntry/RankingSnapshot."""
     arts = event_articles(session, event_id)
     ids, urls = [a.id for a in arts], [a.url for a in arts]
     if not ids:
         return []
     q = (
-        select(Appearance, HomepageSnapshot, Site)
-        .join(HomepageSnapshot, Appearance.snapshot_id == HomepageSnapshot.id)
-        .join(Site, HomepageSnapshot.site_id == Site.id)
-        .where(or_(Appearance.article_id.in_(ids), Appearance.url.in_(urls)))
+        select(link, snapshot, Site)
+        .join(snapshot, link.snapshot_id == snapshot.id)
+        .join(Site, snapshot.site_id == Site.id)
+        .where(or_(link.article_id.in_(ids), link.url.in_(urls)))
     )
+    return list(session.execute(q))
+
+
+def homepage_sightings(session: Session, event_id: int) -> list[HomepageSighting]:
+    """Every homepage headline that points at one of the event's articles (by link or by URL), oldest first."""
     out = [
         HomepageSighting(
             site.key,
@@ -145,23 +151,13 @@ def homepage_sightings(session: Session, event_id: int) -> list[HomepageSighting
             snap.id,
             snap.fetch_id,
         )
-        for app, snap, site in session.execute(q)
+        for app, snap, site in _sighting_rows(session, event_id, Appearance, HomepageSnapshot)
     ]
     return sorted(out, key=lambda s: (s.captured_at, s.site_key, s.position))
 
 
 def ranking_sightings(session: Session, event_id: int) -> list[RankingSighting]:
     """Every ranking-list entry that points at one of the event's articles, oldest first."""
-    arts = event_articles(session, event_id)
-    ids, urls = [a.id for a in arts], [a.url for a in arts]
-    if not ids:
-        return []
-    q = (
-        select(RankingEntry, RankingSnapshot, Site)
-        .join(RankingSnapshot, RankingEntry.snapshot_id == RankingSnapshot.id)
-        .join(Site, RankingSnapshot.site_id == Site.id)
-        .where(or_(RankingEntry.article_id.in_(ids), RankingEntry.url.in_(urls)))
-    )
     out = [
         RankingSighting(
             site.key,
@@ -175,7 +171,7 @@ def ranking_sightings(session: Session, event_id: int) -> list[RankingSighting]:
             snap.id,
             snap.fetch_id,
         )
-        for e, snap, site in session.execute(q)
+        for e, snap, site in _sighting_rows(session, event_id, RankingEntry, RankingSnapshot)
     ]
     return sorted(out, key=lambda s: (s.captured_at, s.site_key, s.rank))
 
