@@ -299,6 +299,42 @@ _SENTENCE_CUES = {
 }
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def headline_ref(local_file: str, text: str) -> str:
+    """Reference of one link text of a fixture page: the page and a hash of the text."""
+    return f"head:{local_file}:{hashlib.sha1(text.encode('utf-8')).hexdigest()[:12]}"
+
+
+def page_headlines(root: Path) -> dict[str, tuple[str, str]]:
+    """ref → (headline, local_file) for every link text of the non-API fixture pages that reads like a headline
+    (8+ Chinese characters, at most 48 characters): the homepage, channel and ranking links the monitored sites
+    show, which are what the classifier meets in production."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    out: dict[str, tuple[str, str]] = {}
+    manifest = root / "fixtures" / "pages" / "manifest.tsv"
+    with manifest.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            local = row["local_file"]
+            if "json" in local or row["page_type"].startswith("api"):
+                continue
+            raw = (root / "fixtures" / "pages" / local).read_bytes()
+            if local.endswith(".gz"):
+                raw = gzip.decompress(raw)
+            try:
+                doc = lxml_html.fromstring(_decode(raw))
+            except (ValueError, etree.ParserError):
+                continue
+            for a in doc.iter("a"):
+                text = re.sub(r"\s+", " ", a.text_content() or "").strip()
+                if len(_CJK.findall(text)) >= 8 and len(text) <= 48:
+                    out.setdefault(headline_ref(local, text), (text, local))
+    return out
+
+
 def from_handpicked(root: Path) -> list[Item]:
     """Items read and labelled by hand from mined candidates (nlp/data/handpicked.tsv)."""
     paths = [DATA_DIR / "handpicked.tsv", *sorted(HANDPICKED_DIR.glob("*.tsv"))]
@@ -318,8 +354,17 @@ def from_handpicked(root: Path) -> list[Item]:
                 bdci["bdci:" + row["id"]] = (row["title"], row["content"], split)
     thuc = {s: _gz_lines(root / "corpus" / "thucnews" / f"titles_{s}.txt.gz") for s in ("dev", "test")}
     full = _gz_lines(root / "corpus" / "thucnews" / "cnews_val_1000_fulltext.txt.gz")
+    heads = page_headlines(root) if any(w[0].startswith("head:") for w in wanted) else {}
     out: list[Item] = []
     for ref, kind, domain, sub in wanted:
+        if ref.startswith("head:"):
+            title, local = heads[ref]
+            item = Item(ref, title, "", f"fixtures/pages/{local} link text", LICENCE_PAGE)
+            item.kind, item.domain = kind, domain or None
+            item.subdomain = sub or (lexicon.subdomain_for(domain, title) if domain else None)
+            item.how = "hand-labelled (every link text of the fixture pages read and labelled by hand)"
+            out.append(item)
+            continue
         if ref.startswith("bdci:"):
             title, body, split = bdci[ref]
             src = f"corpus/bdci2019_news_sentiment/{split}.csv.gz id={ref[5:]}"
@@ -359,7 +404,9 @@ def load_checks(path: Path = CHECKS, train_dir: Path = TRAIN_CHECKS_DIR) -> dict
             parts = [p.strip() for p in (line.split("\t") + [""] * 6)[:6]]
             if parts[0] in out:
                 continue
-            out[parts[0]] = dict(zip(("kind", "domain", "subdomain", "cities", "note"), parts[1:], strict=True))
+            out[parts[0]] = dict(
+                zip(("kind", "domain", "subdomain", "cities", "note"), parts[1:], strict=True)
+            )
     return out
 
 
