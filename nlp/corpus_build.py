@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -245,34 +246,42 @@ def from_seeds(root: Path) -> list[Item]:
     return out
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _fixture_pages(root: Path, keep: Callable[[dict[str, str]], bool]) -> Iterator[tuple[str, str]]:
+    """(local_file, decoded HTML) of the fixture pages whose manifest row `keep` accepts, in manifest order."""
+    pages = root / "fixtures" / "pages"
+    with (pages / "manifest.tsv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if not keep(row):
+                continue
+            raw = (pages / row["local_file"]).read_bytes()
+            if row["local_file"].endswith(".gz"):
+                raw = gzip.decompress(raw)
+            yield row["local_file"], _decode(raw)
+
+
 def from_pages(root: Path) -> list[Item]:
     import trafilatura
 
     out: list[Item] = []
-    manifest = root / "fixtures" / "pages" / "manifest.tsv"
-    with manifest.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            if not row["page_type"].startswith(("article", "video_article")):
-                continue
-            raw = (root / "fixtures" / "pages" / row["local_file"]).read_bytes()
-            if row["local_file"].endswith(".gz"):
-                raw = gzip.decompress(raw)
-            html = _decode(raw)
-            doc = trafilatura.bare_extraction(html, with_metadata=True)
-            if doc is None:
-                continue
-            data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-            title = (data.get("title") or "").strip()
-            body = re.sub(r"\s+", " ", data.get("text") or "")[:600]
-            if not title or not re.search(r"[\u4e00-\u9fff]", title + body):
-                continue
-            item = Item(
-                f"page:{row['local_file']}", title, body, f"fixtures/pages/{row['local_file']}", LICENCE_PAGE
-            )
-            item.kind = propose_kind(title, body) or "other"
-            item.domain, item.subdomain = propose_domain(item.kind, title + body)
-            item.how = "rule-proposed (fixture article page, cue words)"
-            out.append(item)
+    for local, html in _fixture_pages(
+        root, lambda r: r["page_type"].startswith(("article", "video_article"))
+    ):
+        doc = trafilatura.bare_extraction(html, with_metadata=True)
+        if doc is None:
+            continue
+        data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+        title = (data.get("title") or "").strip()
+        body = re.sub(r"\s+", " ", data.get("text") or "")[:600]
+        if not title or not _CJK.search(title + body):
+            continue
+        item = Item(f"page:{local}", title, body, f"fixtures/pages/{local}", LICENCE_PAGE)
+        item.kind = propose_kind(title, body) or "other"
+        item.domain, item.subdomain = propose_domain(item.kind, title + body)
+        item.how = "rule-proposed (fixture article page, cue words)"
+        out.append(item)
     return out
 
 
@@ -299,9 +308,6 @@ _SENTENCE_CUES = {
 }
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
 def headline_ref(local_file: str, text: str) -> str:
     """Reference of one link text of a fixture page: the page and a hash of the text."""
     return f"head:{local_file}:{hashlib.sha1(text.encode('utf-8')).hexdigest()[:12]}"
@@ -315,23 +321,17 @@ def page_headlines(root: Path) -> dict[str, tuple[str, str]]:
     from lxml import html as lxml_html
 
     out: dict[str, tuple[str, str]] = {}
-    manifest = root / "fixtures" / "pages" / "manifest.tsv"
-    with manifest.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            local = row["local_file"]
-            if "json" in local or row["page_type"].startswith("api"):
-                continue
-            raw = (root / "fixtures" / "pages" / local).read_bytes()
-            if local.endswith(".gz"):
-                raw = gzip.decompress(raw)
-            try:
-                doc = lxml_html.fromstring(_decode(raw))
-            except (ValueError, etree.ParserError):
-                continue
-            for a in doc.iter("a"):
-                text = re.sub(r"\s+", " ", a.text_content() or "").strip()
-                if len(_CJK.findall(text)) >= 8 and len(text) <= 48:
-                    out.setdefault(headline_ref(local, text), (text, local))
+    for local, html in _fixture_pages(
+        root, lambda r: "json" not in r["local_file"] and not r["page_type"].startswith("api")
+    ):
+        try:
+            doc = lxml_html.fromstring(html)
+        except (ValueError, etree.ParserError):
+            continue
+        for a in doc.iter("a"):
+            text = re.sub(r"\s+", " ", a.text_content() or "").strip()
+            if len(_CJK.findall(text)) >= 8 and len(text) <= 48:
+                out.setdefault(headline_ref(local, text), (text, local))
     return out
 
 
@@ -357,15 +357,12 @@ def from_handpicked(root: Path) -> list[Item]:
     heads = page_headlines(root) if any(w[0].startswith("head:") for w in wanted) else {}
     out: list[Item] = []
     for ref, kind, domain, sub in wanted:
+        how = "hand-labelled (candidate mined with cue words, read and labelled by hand)"
         if ref.startswith("head:"):
             title, local = heads[ref]
             item = Item(ref, title, "", f"fixtures/pages/{local} link text", LICENCE_PAGE)
-            item.kind, item.domain = kind, domain or None
-            item.subdomain = sub or (lexicon.subdomain_for(domain, title) if domain else None)
-            item.how = "hand-labelled (every link text of the fixture pages read and labelled by hand)"
-            out.append(item)
-            continue
-        if ref.startswith("bdci:"):
+            how = "hand-labelled (every link text of the fixture pages read and labelled by hand)"
+        elif ref.startswith("bdci:"):
             title, body, split = bdci[ref]
             src = f"corpus/bdci2019_news_sentiment/{split}.csv.gz id={ref[5:]}"
             item = Item(ref, title, body, src, LICENCE_RESEARCH)
@@ -383,7 +380,7 @@ def from_handpicked(root: Path) -> list[Item]:
             src = f"corpus/thucnews/cnews_val_1000_fulltext.txt.gz line={line} sentence containing {cue!r}"
             item = Item(ref, "", sentence.strip(), src, LICENCE_RESEARCH)
         item.kind, item.domain, item.subdomain = kind, domain or None, sub or None
-        item.how = "hand-labelled (candidate mined with cue words, read and labelled by hand)"
+        item.how = how
         out.append(item)
     return out
 
