@@ -335,16 +335,22 @@ def page_headlines(root: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
+_HOW_MINED = "hand-labelled (candidate mined with cue words, read and labelled by hand)"
+
+
 def from_handpicked(root: Path) -> list[Item]:
     """Items read and labelled by hand from mined candidates (nlp/data/handpicked.tsv)."""
     paths = [DATA_DIR / "handpicked.tsv", *sorted(HANDPICKED_DIR.glob("*.tsv"))]
-    wanted = [
-        [*ln.split("\t"), "", "", ""][:4]
-        for path in paths
-        if path.exists()
-        for ln in path.read_text(encoding="utf-8").splitlines()
-        if ln.strip() and not ln.startswith("#")
-    ]
+    wanted: list[tuple[list[str], str]] = []
+    for path in paths:
+        if not path.exists():
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        # A file whose rows were chosen otherwise than by cue words says so in a "# how: ..." line.
+        how = next((ln[6:].strip() for ln in lines if ln.startswith("# how:")), _HOW_MINED)
+        wanted += [
+            ([*ln.split("\t"), "", "", ""][:4], how) for ln in lines if ln.strip() and not ln.startswith("#")
+        ]
     bdci: dict[str, tuple[str, str, str]] = {}
     for split in ("train", "dev", "test"):
         with gzip.open(
@@ -354,10 +360,9 @@ def from_handpicked(root: Path) -> list[Item]:
                 bdci["bdci:" + row["id"]] = (row["title"], row["content"], split)
     thuc = {s: _gz_lines(root / "corpus" / "thucnews" / f"titles_{s}.txt.gz") for s in ("dev", "test")}
     full = _gz_lines(root / "corpus" / "thucnews" / "cnews_val_1000_fulltext.txt.gz")
-    heads = page_headlines(root) if any(w[0].startswith("head:") for w in wanted) else {}
+    heads = page_headlines(root) if any(w[0].startswith("head:") for w, _ in wanted) else {}
     out: list[Item] = []
-    for ref, kind, domain, sub in wanted:
-        how = "hand-labelled (candidate mined with cue words, read and labelled by hand)"
+    for (ref, kind, domain, sub), how in wanted:
         if ref.startswith("head:"):
             title, local = heads[ref]
             item = Item(ref, title, "", f"fixtures/pages/{local} link text", LICENCE_PAGE)
