@@ -346,7 +346,7 @@ def from_handpicked(root: Path) -> list[Item]:
         if not path.exists():
             continue
         lines = path.read_text(encoding="utf-8").splitlines()
-        # A file whose rows were chosen otherwise than by cue words says so in a "# how: ..." line.
+        # A file whose rows were not mined with cue words says how they were chosen in a "# how: ..." line.
         how = next((ln[6:].strip() for ln in lines if ln.startswith("# how:")), _HOW_MINED)
         wanted += [
             ([*ln.split("\t"), "", "", ""][:4], how) for ln in lines if ln.strip() and not ln.startswith("#")
@@ -366,7 +366,6 @@ def from_handpicked(root: Path) -> list[Item]:
         if ref.startswith("head:"):
             title, local = heads[ref]
             item = Item(ref, title, "", f"fixtures/pages/{local} link text", LICENCE_PAGE)
-            how = "hand-labelled (every link text of the fixture pages read and labelled by hand)"
         elif ref.startswith("bdci:"):
             title, body, split = bdci[ref]
             src = f"corpus/bdci2019_news_sentiment/{split}.csv.gz id={ref[5:]}"
