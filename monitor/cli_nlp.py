@@ -47,18 +47,23 @@ def evaluate(
     folds: Annotated[
         int, typer.Option(help="Also run k-fold CV on the train split (0 to skip; takes about a minute).")
     ] = 5,
+    against: Annotated[
+        Path | None,
+        typer.Option(help="Another model directory: compare item by item, with paired bootstrap intervals."),
+    ] = None,
 ) -> None:
     """Per-class precision/recall/F1, confusion matrices, CV on train, and the keyword baseline beside it."""
     from nlp.classifier import MODEL_DIR, CreditClassifier
-    from nlp.evaluation import TaskScores
+    from nlp.evaluation import Interval, TaskScores, compare, predict_test
     from nlp.evaluation import evaluate as run
     from nlp.training import corpus_rows
 
     model = CreditClassifier.load(model_dir or MODEL_DIR)
     ev = run(model)
 
-    def show(name: str, s: TaskScores) -> None:
-        typer.echo(f"\n== {name}: macro-F1 {s.macro_f1:.3f}")
+    def show(name: str, s: TaskScores, interval: Interval | None = None) -> None:
+        spread = f" (95 % bootstrap interval {interval})" if interval else ""
+        typer.echo(f"\n== {name}: macro-F1 {s.macro_f1:.3f}{spread}")
         typer.echo(f"{'label':<14}{'precision':>10}{'recall':>8}{'F1':>8}{'n':>6}")
         for lab in s.labels:
             r = s.report.get(lab, {})
@@ -71,13 +76,21 @@ def evaluate(
             typer.echo(f"  {lab:<12}" + "".join(f"{v:>6}" for v in row))
 
     typer.echo(f"test split: {ev.n_test} items (sha256 {ev.data_sha256[:16]}…)")
-    show("kind (model)", ev.kind)
+    show("kind (model)", ev.kind, ev.kind_interval)
     show("kind (keyword baseline)", ev.baseline_kind)
-    show("domain (model)", ev.domain)
+    show("domain (model)", ev.domain, ev.domain_interval)
     show("domain (keyword baseline)", ev.baseline_domain)
     typer.echo(
         f"\ncity attribution: accuracy {ev.city_accuracy:.3f} on {ev.city_n} items with a labelled city"
     )
+    if against is not None:
+        c = compare(predict_test(model), predict_test(CreditClassifier.load(against)))
+        typer.echo(
+            f"\nagainst {against}: kind macro-F1 {c.kind_diff:+.3f} (paired 95 % interval {c.kind_interval}; "
+            f"{c.kind_only_a_right} items right only here, {c.kind_only_b_right} only there), "
+            f"domain {c.domain_diff:+.3f} ({c.domain_interval})"
+            + (" — the kind difference is within noise" if c.kind_is_noise else "")
+        )
     if folds > 1:
         cv = CreditClassifier.fit(corpus_rows(), cv_folds=folds).meta["cv_scores"]
         typer.echo(

@@ -43,3 +43,14 @@ def test_registered_on_the_main_app() -> None:
 
     names = {c.name for c in main_app.registered_commands}
     assert {"train", "evaluate", "classify", "locate"} <= names
+
+
+def test_evaluate_against_a_model_reports_the_paired_difference() -> None:
+    from nlp.classifier import MODEL_DIR
+
+    result = CliRunner().invoke(app(), ["evaluate", "--folds", "0", "--against", str(MODEL_DIR)])
+    assert result.exit_code == 0, result.output
+    assert "95 % bootstrap interval" in result.output
+    # the shipped model against itself: no item differs, and the difference is noise
+    assert "+0.000" in result.output and "0 items right only here, 0 only there" in result.output
+    assert "within noise" in result.output

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from nlp import rules
 from nlp.classifier import get_classifier
-from nlp.evaluation import Evaluation, evaluate
+from nlp.evaluation import Evaluation, MacroF1, compare, evaluate, predict_test
 from nlp.evaluation_data import evaluation_sha256, load_labelled
 
 FLOOR = Path(__file__).resolve().parents[2] / "nlp" / "data" / "quality_floor.json"
@@ -47,3 +49,36 @@ def test_figure_is_at_or_above_the_floor(figure: str, floor: dict[str, float], m
 def test_model_beats_the_keyword_baseline(measured: Evaluation) -> None:
     assert measured.kind.macro_f1 > measured.baseline_kind.macro_f1
     assert measured.domain.macro_f1 > measured.baseline_domain.macro_f1 - 0.02
+
+
+def test_bootstrap_counting_gives_the_reported_figures(measured: Evaluation) -> None:
+    # The numpy counting behind the intervals must be the same macro-F1 as scikit-learn's on the whole split.
+    test = [i for i in load_labelled() if i.split == "test"]
+    figures = MacroF1(test, predict_test(get_classifier()))
+    every = np.arange(len(test))
+    assert figures.kind(every) == pytest.approx(measured.kind.macro_f1, abs=1e-9)
+    assert figures.domain(every) == pytest.approx(measured.domain.macro_f1, abs=1e-9)
+
+
+def test_figures_carry_a_bootstrap_interval(measured: Evaluation) -> None:
+    for interval, figure in (
+        (measured.kind_interval, measured.kind.macro_f1),
+        (measured.domain_interval, measured.domain.macro_f1),
+    ):
+        assert interval is not None
+        # 22-23 items in the scarce kinds: the interval is wide, and it brackets the figure
+        assert interval.low < figure < interval.high
+        assert 0.03 < interval.high - interval.low < 0.2
+
+
+def test_paired_comparison_tells_a_real_gap_from_noise(measured: Evaluation) -> None:
+    test = [i for i in load_labelled() if i.split == "test"]
+    model = predict_test(get_classifier())
+    baseline = rules.predict([{"id": i.id, "title": i.title, "body": i.body} for i in test])
+    c = compare(model, baseline)
+    assert c.kind_diff == pytest.approx(measured.kind.macro_f1 - measured.baseline_kind.macro_f1, abs=1e-4)
+    assert c.kind_interval.low > 0 and not c.kind_is_noise
+    assert c.kind_only_a_right > c.kind_only_b_right
+    same = compare(model, model)
+    assert (same.kind_diff, same.kind_only_a_right, same.kind_only_b_right) == (0, 0, 0)
+    assert same.kind_is_noise
