@@ -84,7 +84,7 @@ def evaluate(
         f"\ncity attribution: accuracy {ev.city_accuracy:.3f} on {ev.city_n} items with a labelled city"
     )
     if against is not None:
-        c = compare(predict_test(model), predict_test(CreditClassifier.load(against)))
+        c = compare(ev.predictions, predict_test(CreditClassifier.load(against)))
         typer.echo(
             f"\nagainst {against}: kind macro-F1 {c.kind_diff:+.3f} (paired 95 % interval {c.kind_interval}; "
             f"{c.kind_only_a_right} items right only here, {c.kind_only_b_right} only there), "

@@ -55,6 +55,7 @@ class Evaluation:
     city_misses: list[dict[str, str | None]] = field(default_factory=list)
     kind_interval: Interval | None = None
     domain_interval: Interval | None = None
+    predictions: list[Prediction] = field(default_factory=list)  # the model's, in test-split order
 
     def figures(self) -> dict[str, float]:
         return {
@@ -77,11 +78,15 @@ def _scores(
     )
 
 
-def _domain_scores(test: list[LabelledItem], preds: list[Prediction]) -> TaskScores:
+def _is_credit(it: LabelledItem) -> bool:
     # Domain is judged on the items that are credit items by the gold label; a missed kind counts as "none".
+    return it.kind != "other" and bool(it.domain)
+
+
+def _domain_scores(test: list[LabelledItem], preds: list[Prediction]) -> TaskScores:
     gold, pred = [], []
     for it, p in zip(test, preds, strict=True):
-        if it.kind != "other" and it.domain:
+        if _is_credit(it) and it.domain:
             gold.append(it.domain)
             pred.append(p.domain or "none")
     # Macro-F1 over the four domains; "none" (kind predicted other) only costs recall.
@@ -112,7 +117,7 @@ class MacroF1:
         self.gold_kind = np.array([self.kinds.index(it.kind) for it in test])
         self.pred_kind = np.array([self.kinds.index(p.kind) for p in preds])
         self.scored_kinds = sorted({int(k) for k in self.gold_kind})
-        credit = [it.kind != "other" and bool(it.domain) for it in test]
+        credit = [_is_credit(it) for it in test]
         self.credit = np.array(credit)
         self.gold_domain = np.array(
             [
@@ -174,9 +179,13 @@ def _test_items(items: list[LabelledItem] | None) -> list[LabelledItem]:
     return [it for it in (items or load_labelled()) if it.split == "test"]
 
 
+def _rows(test: list[LabelledItem]) -> list[dict[str, str]]:
+    return [{"id": it.id, "title": it.title, "body": it.body} for it in test]
+
+
 def predict_test(model: CreditClassifier, items: list[LabelledItem] | None = None) -> list[Prediction]:
     """The model's predictions for the test split, in its order."""
-    return model.predict([{"id": it.id, "title": it.title, "body": it.body} for it in _test_items(items)])
+    return model.predict(_rows(_test_items(items)))
 
 
 def compare(
@@ -201,7 +210,7 @@ def compare(
 def evaluate(model: CreditClassifier, items: list[LabelledItem] | None = None) -> Evaluation:
     """All figures on the test split of the labelled corpus."""
     test = _test_items(items)
-    rows = [{"id": it.id, "title": it.title, "body": it.body} for it in test]
+    rows = _rows(test)
     preds = model.predict(rows)
     base = rules.predict(rows)
     gold_kind = [it.kind for it in test]
@@ -220,4 +229,5 @@ def evaluate(model: CreditClassifier, items: list[LabelledItem] | None = None) -
         city_misses=misses,
         kind_interval=_interval([figures.kind(s) for s in samples]),
         domain_interval=_interval([figures.domain(s) for s in samples]),
+        predictions=preds,
     )
