@@ -20,6 +20,7 @@ from pathlib import Path
 
 from config.paths import shared_dir
 from nlp import lexicon
+from nlp.evaluation_data import load_city_checks, tsv_rows
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 OUT = DATA_DIR / "labelled.jsonl"
@@ -345,12 +346,10 @@ def from_handpicked(root: Path) -> list[Item]:
     for path in paths:
         if not path.exists():
             continue
-        lines = path.read_text(encoding="utf-8").splitlines()
         # A file whose rows were not mined with cue words says how they were chosen in a "# how: ..." line.
+        lines = path.read_text(encoding="utf-8").splitlines()
         how = next((ln[6:].strip() for ln in lines if ln.startswith("# how:")), _HOW_MINED)
-        wanted += [
-            ([*ln.split("\t"), "", "", ""][:4], how) for ln in lines if ln.strip() and not ln.startswith("#")
-        ]
+        wanted += [(row, how) for row in tsv_rows(path, 4)]
     bdci: dict[str, tuple[str, str, str]] = {}
     for split in ("train", "dev", "test"):
         with gzip.open(
@@ -397,12 +396,7 @@ def load_checks(path: Path = CHECKS, train_dir: Path = TRAIN_CHECKS_DIR) -> dict
     out: dict[str, dict[str, str]] = {}
     paths = [path, *sorted(train_dir.glob("*.tsv"))] if train_dir.is_dir() else [path]
     for file in paths:
-        if not file.exists():
-            continue
-        for line in file.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = [p.strip() for p in (line.split("\t") + [""] * 6)[:6]]
+        for parts in tsv_rows(file, 6):
             if parts[0] in out:
                 continue
             out[parts[0]] = dict(
@@ -413,13 +407,7 @@ def load_checks(path: Path = CHECKS, train_dir: Path = TRAIN_CHECKS_DIR) -> dict
 
 def load_frozen(path: Path = FROZEN) -> dict[str, str]:
     """id → split of every item already in the corpus (a checked test item never moves)."""
-    out: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                item_id, split = line.split("\t")[:2]
-                out[item_id] = split
-    return out
+    return {item_id: split for item_id, split in tsv_rows(path, 2)}
 
 
 def assign_split(items: list[Item]) -> None:
@@ -525,12 +513,7 @@ def build(root: Path | None = None) -> list[Item]:
             it.how = "hand-labelled (rule proposal corrected)" if changed else "rule-proposed, hand-checked"
         elif it.split == "test":
             it.how = "rule-proposed, hand-checked"
-    city_checks = {}
-    if (DATA_DIR / "city_checks.tsv").exists():
-        for line in (DATA_DIR / "city_checks.tsv").read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                item_id, code = line.split("\t")[:2]
-                city_checks[item_id] = code.strip()
+    city_checks = load_city_checks()
     for it in unique:
         if it.id in city_checks:
             it.cities = [city_checks[it.id]]

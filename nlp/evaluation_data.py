@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,14 +43,19 @@ def load_labelled(path: Path = LABELLED) -> list[LabelledItem]:
     return out
 
 
-def load_city_checks(path: Path = CITY_CHECKS) -> dict[str, str]:
-    """id → hand-checked division code."""
-    out: dict[str, str] = {}
+def tsv_rows(path: Path, width: int) -> Iterator[list[str]]:
+    """The rows of one of the hand-written TSV files (labels, checks, splits): `width` stripped fields each, padded
+    with "" (a trailing empty column may be left out); blank lines and "#" comments skipped; no file, no rows."""
+    if not path.exists():
+        return
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            item_id, code = line.split("\t")[:2]
-            out[item_id] = code.strip()
-    return out
+            yield [p.strip() for p in (line.split("\t") + [""] * width)[:width]]
+
+
+def load_city_checks(path: Path = CITY_CHECKS) -> dict[str, str]:
+    """id → hand-checked division code."""
+    return {item_id: code for item_id, code in tsv_rows(path, 2)}
 
 
 def evaluation_sha256(path: Path = LABELLED) -> str:
