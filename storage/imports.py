@@ -3,7 +3,8 @@
 Columns are recognised by the national 双公示 field names (cf_*, xk_*), their Chinese labels and the 失信被执行人
 fields (crawlers.portals.fields), optionally extended by a mapping file. The whole file is validated before anything
 is written: one bad row or column is an `ImportFailed` naming row and column, and nothing is stored. Records are
-upserted by dedup_key (credit code or name + list + case number + date), so re-importing a file changes nothing.
+upserted by dedup_key (credit code or name + list + case number + date), so re-importing a file changes nothing; a
+row without a case number joins the crawled copy that has one (see `crawlers.portals.store.store_items`).
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ class ImportResult:
     new: int
     """Records stored for the first time."""
     already_stored: int
-    """Records that were stored before (re-import, or crawled) and were refreshed."""
+    """Records that were stored before (re-import, or crawled) and were refreshed, or that joined another copy of the
+    same entry read with its case number."""
     duplicates_in_file: int
     """Rows that repeat another row of the same file (same dedup_key)."""
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from config.settings import TZ
-from models.portal import ListKind
+from models.portal import ListKind, entry_day, party_of
 
 # GB 32100-2015: 18 characters from this alphabet (no I, O, S, V, Z); the last one is a check character.
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -141,11 +141,10 @@ class PortalItem:
 
     @property
     def dedup_key(self) -> str:
-        """list + credit code (or name) + case number + date: the same entry read twice is stored once."""
-        who = self.credit_code if self.credit_code and "*" not in self.credit_code else self.entity_name
-        if self.credit_code and "*" in self.credit_code:
-            who = f"{self.entity_name}/{self.credit_code}"  # masked IDs alone do not identify a person
-        when = (self.decided_on or self.published_on or "").__str__()
+        """list + credit code (or name) + case number + date: the same entry read twice is stored once (a copy
+        without the case number is matched on the rest of it, `models.portal.match_key`)."""
+        who = party_of(self.entity_name, self.credit_code)
+        when = entry_day(self.decided_on, self.published_on)
         return "|".join((self.list_kind.value, who, self.case_number or "", when))[:512]
 
     @property
