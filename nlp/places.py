@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from nlp.gazetteer import Division, Gazetteer, get_gazetteer
+from nlp.tokens import get_tokenizer
 
 # Weights by where a mention sits: a dateline names the place of the event; a title names the subject.
 W_DATELINE, W_TITLE, W_LEAD, W_BODY, W_SOURCE = 4.0, 3.0, 1.5, 1.0, 1.0
@@ -21,6 +22,7 @@ LEAD_CHARS = 150
 FULL_NAME_FACTOR = 1.3  # 宿迁市 is surer than 宿迁
 PARENT_SHARE = 0.6  # a county mention also speaks for its prefecture
 MAX_NAME = 12
+_WINDOW = 4  # characters of context on each side when checking a short name against word boundaries
 
 # "新华社南京11月19日电", "中新网杭州3月2日电", "本报北京10月1日讯", "人民网武汉5月6日电"
 _DATELINE = re.compile(
@@ -33,7 +35,11 @@ _CREDIT = re.compile(
 )
 # A street, road or building named after a place is not that place: 南京路 (上海), 北京饭店.
 _NOT_PLACE_AFTER = re.compile(r"^(?:路|街|大街|大道|巷|胡同|饭店|大厦|商场|中路|东路|西路|南路|北路|号)")
-_PERSON_AFTER = re.compile(r"^(?:先生|女士|同志|老师|师傅|某|说|表示|介绍|称|告诉)")
+# The level after a short name (肃南县, 渭南市): see `_crosses_word`.
+_ADMIN_SUFFIX = re.compile(r"^(?:县|市|区|旗|盟)")
+_PERSON_AFTER = re.compile(
+    r"^(?:先生|女士|同志|老师|师傅|说|表示|介绍|称|告诉)"
+)  # not 某: 江阴某企业 is a place
 _SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
     "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -185,6 +191,10 @@ def find_mentions(text: str, fld: str, base_weight: float) -> list[_Mention]:
         before = masked[i - 1] if i > 0 else ""
         full = _is_full_name(hit)
         skip = bool(_NOT_PLACE_AFTER.match(after))
+        if not full and _crosses_word(masked, i, len(hit)):
+            # Half of a word: the text goes on from the next character (昨天台州: 天台 is not a place, 台州 is).
+            i += 1
+            continue
         if not full and len(hit) == 2:
             # 王宿迁说 / 张朝阳先生: a surname before a two-character alias and a person cue after it.
             if before in _SURNAMES and (_PERSON_AFTER.match(after) or not after or after[0] in "，,、。 "):
@@ -196,6 +206,24 @@ def find_mentions(text: str, fld: str, base_weight: float) -> list[_Mention]:
             out.append(_Mention(hit, i, fld, w * (FULL_NAME_FACTOR if full else 1.0), full))
         i += len(hit)
     return out
+
+
+def _crosses_word(text: str, start: int, size: int) -> bool:
+    """Whether a short name at text[start:start+size] straddles a word boundary: 会理 in 保险会理赔 (保险/会/理赔),
+    港北 in 香港北角 (香港/北角) are halves of two words, not a place. A word that holds the whole name (太仓港,
+    南京站) does not count against it, nor a word that only joins the name's last character to its level after it
+    (肃/南县, 连/南县: 肃南县 is a place). Only a window around the name is segmented: cheap, and enough context."""
+    lo = max(0, start - _WINDOW)
+    end = start + size
+    level_after = bool(_ADMIN_SUFFIX.match(text[end : end + 1]))
+    pos = lo
+    for word in get_tokenizer().lcut(text[lo : end + _WINDOW], HMM=False):
+        w_start, pos = pos, pos + len(word)
+        if w_start < start < pos < end:  # 保险/会|理赔: begins before the name and ends inside it
+            return True
+        if start < w_start < end < pos and not (level_after and pos == end + 1):  # 会|理赔 ... ends after it
+            return True
+    return False
 
 
 @lru_cache(maxsize=4096)
