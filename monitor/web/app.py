@@ -30,7 +30,7 @@ def create_app(
 ) -> FastAPI:
     """The console bound to `engine` (default: settings' database). `scheduler`, when given, is shown on the
     status page; `secure_cookies` marks the session cookie HTTPS-only (set it behind a TLS proxy)."""
-    from monitor.web import views_admin, views_auth, views_events, views_index, views_ops
+    from monitor.web import views_admin, views_auth, views_events, views_index, views_ops, views_reports
 
     settings = settings or get_settings()
     app = FastAPI(title="creditwatch 控制台", docs_url=None, redoc_url=None, openapi_url=None)
@@ -53,7 +53,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (views_auth, views_events, views_index, views_ops, views_admin):
+    for module in (views_auth, views_events, views_index, views_reports, views_ops, views_admin):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
