@@ -1,4 +1,8 @@
-"""Monthly reports: the files under data_dir/reports, their download, and generation on demand."""
+"""Monthly reports: the files under data_dir/reports, their download, and generation on demand.
+
+Generation takes seconds to minutes (charts, a PDF through WeasyPrint): the POST only records the request and hands
+it to the console's report workers (`monitor.web.report_runner`), and the page shows each request's outcome.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,11 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from models import now
-from monitor import jobs
+from models.report_requests import IN_FLIGHT
+from monitor.web import report_requests
 from monitor.web.deps import Db, PostAnalyst, Viewer
 from monitor.web.queries import CODE_RE, MONTH_RE, division_names
+from monitor.web.report_runner import ReportRunner
 from monitor.web.templating import flash, render
 
 router = APIRouter()
@@ -37,11 +43,16 @@ def _list_reports(root: Path) -> list[dict[str, Any]]:
 @router.get("/reports", response_class=HTMLResponse)
 def reports(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
     settings = request.app.state.settings
+    report_requests.abandon_stale(db)  # never show a request of a dead process as running
+    requested = report_requests.recent(db)
     return render(
         request,
         "reports.html",
         {
             "files": _list_reports(request.app.state.reports_dir),
+            "requests": requested,
+            "in_flight": any(r.state in IN_FLIGHT for r in requested),
+            "request_cities": division_names(db, (r.city_code for r in requested)),
             "default_month": (now().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
             "cities": division_names(db, [settings.home_city, *settings.watched_cities]),
             "home": settings.home_city,
@@ -63,7 +74,7 @@ def report_file(request: Request, *, month: str, name: str, user: Viewer) -> Res
 
 
 @router.post("/reports/generate")
-async def generate_report(
+def generate_report(
     request: Request,
     *,
     month: Annotated[str, Form()],
@@ -72,17 +83,18 @@ async def generate_report(
     user: PostAnalyst,
     db: Db,
 ) -> Response:
-    chosen = [f for f in formats or [] if f in REPORT_FORMATS] or ["html"]
+    # In the console's order, each once: "pdf,html" and "html,pdf" are the same request.
+    chosen = [f for f in REPORT_FORMATS if f in (formats or [])] or ["html"]
     if not MONTH_RE.match(month) or not CODE_RE.match(city):
         flash(request, "月份应为 YYYY-MM，城市应为 6 位代码", "error")
         return RedirectResponse("/reports", status_code=303)
-    out_dir = request.app.state.reports_dir / month
-    try:
-        written = jobs.write_reports(db, month, city, chosen, out_dir)
-        db.commit()
-    except Exception as exc:  # the report code's error is shown to the analyst; the console stays up
-        db.rollback()
-        flash(request, f"报告生成失败：{exc}", "error")
-        return RedirectResponse("/reports", status_code=303)
-    flash(request, f"已生成 {month} 报告：{', '.join(p.name for p in written)}")
+    runner: ReportRunner = request.app.state.report_runner
+    submitted = runner.submit(month, city, chosen, user.username)
+    what = (
+        f"{month} {division_names(db, [city]).get(city, city)} 报告（{'、'.join(f.upper() for f in chosen)}）"
+    )
+    if submitted.started:
+        flash(request, f"已提交 {what}，正在后台生成，完成后可在本页下载")
+    else:
+        flash(request, f"{what} 已在生成中，未重复提交")
     return RedirectResponse("/reports", status_code=303)
