@@ -16,6 +16,7 @@ from models.jobs import JobRun
 from models.labels import CityAttribution, Classification, Label
 from models.places import Division
 from models.portal import ListKind, PortalRecord
+from models.report_requests import ReportRequest, ReportState
 from models.scores import IndexScore, ManualInput
 from models.sites import CrawlStat, Fetch, Site
 from models.users import Role, User
@@ -24,5 +25,5 @@ __all__ = [
     "Alert", "AlertStatus", "Appearance", "Article", "Base", "CityAttribution", "Classification", "CrawlStat",
     "Division", "Event", "EventArticle", "EventStatus", "EventStatusChange", "FeedbackLink", "FeedbackStatus",
     "Fetch", "HomepageSnapshot", "IndexScore", "Institution", "JobRun", "Label", "ListKind", "ManualInput", "PortalRecord",
-    "RankingEntry", "RankingSnapshot", "Role", "Site", "User", "now",
+    "RankingEntry", "RankingSnapshot", "ReportRequest", "ReportState", "Role", "Site", "User", "now",
 ]

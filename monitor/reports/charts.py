@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,10 @@ from monitor.reports.formatting import DOMAIN_LABELS, domain_label
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN")
 DPI = 160
 COLOURS = {"line": "#1f4e79", "prev": "#a6a6a6", "now": "#2e75b6", "distrust": "#c0392b", "trust": "#2e8b57"}
+# One chart at a time per process: matplotlib's rc settings and Python's warning filters are process-wide, so a
+# thread leaving its font context (the console's report worker, the scheduler's report job) would leave another
+# drawing boxes mid-chart, its glyph warning caught by neither thread.
+_RENDERING = threading.Lock()
 
 
 class ChartFontError(RuntimeError):
@@ -85,20 +90,21 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _png(draw: Callable[[], Figure]) -> bytes:
-    family = cjk_font()
-    with (
-        matplotlib.rc_context(
-            {
-                "font.family": "sans-serif",
-                "font.sans-serif": [family, "DejaVu Sans"],
-                "axes.unicode_minus": False,
-            }
-        ),
-        _strict_glyphs(),
-    ):
-        fig = draw()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI)
+    with _RENDERING:
+        family = cjk_font()  # inside the lock too: its first call may register a font file
+        with (
+            matplotlib.rc_context(
+                {
+                    "font.family": "sans-serif",
+                    "font.sans-serif": [family, "DejaVu Sans"],
+                    "axes.unicode_minus": False,
+                }
+            ),
+            _strict_glyphs(),
+        ):
+            fig = draw()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()
 
 

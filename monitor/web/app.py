@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +13,17 @@ from fastapi.exceptions import HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from config.settings import Settings, get_settings
+from monitor.web.report_runner import ReportRunner
 from monitor.web.security import Forbidden, LoginRequired, LoginThrottle, SecurityHeaders, load_secret_key
 from monitor.web.templating import make_templates, render
 from storage.db import get_engine, session_factory
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 SESSION_MAX_AGE = 12 * 3600  # a working day; the office signs in again the next morning
 
 
@@ -30,10 +36,12 @@ def create_app(
 ) -> FastAPI:
     """The console bound to `engine` (default: settings' database). `scheduler`, when given, is shown on the
     status page; `secure_cookies` marks the session cookie HTTPS-only (set it behind a TLS proxy)."""
-    from monitor.web import views_admin, views_auth, views_events, views_index, views_ops
+    from monitor.web import views_admin, views_auth, views_events, views_index, views_ops, views_reports
 
     settings = settings or get_settings()
-    app = FastAPI(title="creditwatch 控制台", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="creditwatch 控制台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan
+    )
     app.state.settings = settings
     app.state.engine = engine or get_engine(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
@@ -41,6 +49,7 @@ def create_app(
     app.state.scheduler = scheduler
     app.state.throttle = LoginThrottle()
     app.state.reports_dir = Path(settings.data_dir) / "reports"
+    app.state.report_runner = ReportRunner(app.state.sessions, app.state.reports_dir)
 
     # Order: the headers wrap everything, sessions sit inside them.
     app.add_middleware(
@@ -53,7 +62,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (views_auth, views_events, views_index, views_ops, views_admin):
+    for module in (views_auth, views_events, views_index, views_reports, views_ops, views_admin):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
@@ -77,6 +86,19 @@ def create_app(
         )
 
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On start, report requests a previous process left in flight are marked abandoned; on stop, running
+    reports finish (uvicorn waits here) and waiting ones are marked abandoned."""
+    runner: ReportRunner = app.state.report_runner
+    try:
+        await run_in_threadpool(runner.sweep)
+    except Exception:  # housekeeping: the console is still worth starting (the reports page sweeps again)
+        log.exception("could not sweep stale report requests")
+    yield
+    await run_in_threadpool(runner.close)
 
 
 def _quote(path: str) -> str:

@@ -1,4 +1,9 @@
-"""Request dependencies: a database session per request, the signed-in user, role checks, CSRF on POST."""
+"""Request dependencies: a database session per request, the signed-in user, role checks, CSRF on POST.
+
+Handlers that touch the database are plain `def` functions: FastAPI runs those in its threadpool, whereas the body
+of an `async def` handler runs on the event loop, where a query (or an argon2 hash) stalls every other request.
+The form fields arrive as `Form()` parameters either way, and the CSRF check is a dependency, so no handler needs
+to be async."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from models import Role, User
 from monitor.web.security import CurrentUser, Forbidden, LoginRequired, allowed, session_user, verify_csrf
@@ -38,7 +44,9 @@ def _require_post(role: Role) -> Callable[..., object]:
     check = _require(role)
 
     async def dependency(request: Request, db: Annotated[Session, Depends(get_db)]) -> User:
-        user = check(request, db)
+        # Async only to await the form for the token; the role check reads the database, which would block the
+        # event loop (every other request) here, so it runs in the threadpool like the sync dependencies.
+        user = await run_in_threadpool(check, request, db)
         await verify_csrf(request)
         return user
 
@@ -54,6 +62,7 @@ post_viewer = _require_post(Role.VIEWER)
 
 
 # Annotated parameter types for the routes (FastAPI resolves the dependency from the annotation).
+Csrf = Annotated[None, Depends(verify_csrf)]  # for the one POST without a user: the log-in form
 Db = Annotated[Session, Depends(get_db)]
 Viewer = Annotated[User, Depends(viewer)]
 Analyst = Annotated[User, Depends(analyst)]

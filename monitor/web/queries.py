@@ -15,6 +15,7 @@ from config.settings import TZ
 from models import Article, Division, Event, EventArticle, EventStatus, Site
 
 CODE_RE = re.compile(r"^\d{6}$")
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PAGE_SIZE = 30
 
 

@@ -54,7 +54,7 @@ def _role(value: str) -> Role:
 
 
 @router.post("/users")
-async def add_user(
+def add_user(
     request: Request,
     *,
     username: Annotated[str, Form()],
@@ -74,7 +74,7 @@ async def add_user(
 
 
 @router.post("/users/{user_id}")
-async def change_user(
+def change_user(
     request: Request,
     *,
     user_id: int,
@@ -114,7 +114,7 @@ async def change_user(
 
 
 @router.post("/channels/{name}/test")
-async def test_channel(request: Request, *, name: str, user: PostAdmin, db: Db) -> Response:
+def test_channel(request: Request, *, name: str, user: PostAdmin, db: Db) -> Response:
     """Queue a test alert in the outbox; the alert dispatch job sends it like any other."""
     channel = next((c for c in request.app.state.settings.alert_channels if c.name == name), None)
     if channel is None:

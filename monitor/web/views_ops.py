@@ -175,7 +175,7 @@ def _back(target: str, fallback: str) -> str:
 
 
 @router.post("/review/articles/{article_id}")
-async def correct_article(
+def correct_article(
     request: Request,
     *,
     article_id: int,
@@ -267,7 +267,7 @@ async def correct_article(
 
 
 @router.post("/review/feedback/{link_id}")
-async def review_feedback(
+def review_feedback(
     request: Request,
     *,
     link_id: int,

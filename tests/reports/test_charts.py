@@ -60,3 +60,14 @@ def test_missing_font_gives_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> 
             charts.cjk_font()
     finally:
         charts.cjk_font.cache_clear()
+
+
+def test_charts_rendered_in_several_threads_keep_their_font(report: MonthlyReport) -> None:
+    """The console's report workers and the scheduler's report job render in threads of one process, while
+    matplotlib's settings and Python's warning filters are process-wide: one thread leaving its font context
+    must not leave another drawing boxes (or failing) mid-chart."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        results = [f.result() for f in [pool.submit(charts.render_charts, report) for _ in range(12)]]
+    assert len({r.trend for r in results}) == 1  # the same picture every time

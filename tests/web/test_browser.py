@@ -165,9 +165,19 @@ def test_generate_and_download_a_report(page: Any, tmp_path: Path) -> None:
     page.goto("/reports")
     page.fill("input[name=month]", "2026-10")
     page.click("button:has-text('生成报告')")
-    page.wait_for_url("**/reports", timeout=60_000)
+    page.wait_for_url("**/reports", timeout=60_000)  # the report itself is written in the background
+    assert page.locator(".flash.ok").inner_text().startswith("已提交")
+    # The request's row says 已完成 (and links the file) once the background write has been recorded; the file
+    # list may show the file a moment earlier, as soon as it is in place.
+    done = page.locator("tr:has(.badge:text-is('已完成'))")
+    deadline = time.monotonic() + 60
+    while done.count() == 0:
+        assert time.monotonic() < deadline, "the report was not done within 60 s"
+        page.wait_for_timeout(100)
+        page.reload()
+    link = done.locator("a:text-is('creditwatch-report-320281-2026-10.html')")
     with page.expect_download() as info:
-        page.click("a:text-is('creditwatch-report-320281-2026-10.html')")
+        link.first.click()
     download = info.value
     assert download.suggested_filename == "creditwatch-report-320281-2026-10.html"
     saved = tmp_path / download.suggested_filename

@@ -419,30 +419,6 @@ def test_status_page_flags_parser_health_and_skipped_runs(as_viewer: TestClient)
 # --- reports -----------------------------------------------------------------------------------------------------
 
 
-def test_report_generated_on_demand_listed_and_downloaded(
-    as_analyst: TestClient, web_settings: Settings
-) -> None:
-    token = csrf_of(as_analyst.get("/reports").text)
-    r = as_analyst.post(
-        "/reports/generate",
-        data={"csrf_token": token, "month": "2026-10", "city": "320281", "formats": ["html", "xlsx"]},
-    )
-    assert r.status_code == 303
-    listing = as_analyst.get("/reports").text
-    assert (
-        "creditwatch-report-320281-2026-10.html" in listing
-        and "creditwatch-report-320281-2026-10.xlsx" in listing
-    )
-    got = as_analyst.get("/reports/file/2026-10/creditwatch-report-320281-2026-10.html")
-    assert got.status_code == 200 and "江阴" in got.text
-    assert (
-        got.content
-        == (
-            web_settings.data_dir / "reports" / "2026-10" / "creditwatch-report-320281-2026-10.html"
-        ).read_bytes()
-    )
-
-
 def test_report_download_cannot_leave_the_reports_folder(
     as_viewer: TestClient, web_settings: Settings
 ) -> None:
@@ -547,3 +523,18 @@ def test_console_uses_configured_database_only_through_create_app(
         login(c, "admin")
         assert c.get("/admin").status_code == 200
     assert (web_settings.data_dir / "secret_key").is_file()
+
+
+def test_no_route_handler_runs_on_the_event_loop() -> None:
+    """Every handler reads the database (the log-in also hashes): as `async def` it would run on the event loop and
+    stall every other request; as a plain `def` FastAPI runs it in its threadpool."""
+    import inspect
+
+    from fastapi.routing import APIRoute
+
+    from monitor.web import views_admin, views_auth, views_events, views_index, views_ops, views_reports
+
+    modules = (views_admin, views_auth, views_events, views_index, views_ops, views_reports)
+    handlers = [r for m in modules for r in m.router.routes if isinstance(r, APIRoute)]
+    assert len(handlers) >= 20
+    assert [r.path for r in handlers if inspect.iscoroutinefunction(r.endpoint)] == []
