@@ -22,7 +22,6 @@ from crawlers.run import SPIDERS, run_crawl
 
 DEMO_WARC = Path(__file__).resolve().parent.parent / "crawlers" / "data" / "demo.warc.gz"
 DEMO_MONTH = "2024-05"  # the recording's capture month
-FORMATS = ("html", "pdf", "xlsx", "docx")
 
 
 @dataclass
@@ -121,11 +120,12 @@ def run_demo(out: Path, *, month: str = DEMO_MONTH, console: Console | None = No
             store_results(db, compute_month(db, model, m, cities))
         final = compute_month(db, model, month, cities)
         summary.scores = [
-            {"city": r.division_code, "total": r.total, "rank": r.rank} for r in sorted(final, key=lambda r: r.rank or 0)
+            {"city": r.division_code, "total": r.total, "rank": r.rank}
+            for r in sorted(final, key=lambda r: r.rank or 0)
         ]
     console.print(f"[bold]4/5[/] scored {len(cities)} cities × 12 months under {model.name} {model.version}")
 
-    from monitor.reports import write_reports
+    from monitor.reports import FORMATS, write_reports
 
     with session_scope() as db:
         summary.major_events = _major_events(db)

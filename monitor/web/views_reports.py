@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from models import now
 from models.report_requests import IN_FLIGHT
+from monitor.reports import FORMATS
 from monitor.web import report_requests
 from monitor.web.deps import Db, PostAnalyst, Viewer
 from monitor.web.queries import CODE_RE, MONTH_RE, division_names
@@ -23,7 +24,6 @@ from monitor.web.report_runner import ReportRunner
 from monitor.web.templating import flash, render
 
 router = APIRouter()
-REPORT_FORMATS = ("html", "pdf", "xlsx", "docx")
 REPORT_NAME_RE = re.compile(r"^[\w.\-一-鿿]+\.(html|pdf|xlsx|docx|csv|json)$")
 
 
@@ -56,7 +56,7 @@ def reports(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
             "default_month": (now().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
             "cities": division_names(db, [settings.home_city, *settings.watched_cities]),
             "home": settings.home_city,
-            "formats": REPORT_FORMATS,
+            "formats": FORMATS,
         },
     )
 
@@ -84,7 +84,7 @@ def generate_report(
     db: Db,
 ) -> Response:
     # In the console's order, each once: "pdf,html" and "html,pdf" are the same request.
-    chosen = [f for f in REPORT_FORMATS if f in (formats or [])] or ["html"]
+    chosen = [f for f in FORMATS if f in (formats or [])] or ["html"]
     if not MONTH_RE.match(month) or not CODE_RE.match(city):
         flash(request, "月份应为 YYYY-MM，城市应为 6 位代码", "error")
         return RedirectResponse("/reports", status_code=303)

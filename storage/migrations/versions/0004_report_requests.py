@@ -1,7 +1,7 @@
 """report requests: reports asked for in the console, generated in the background
 
-Revision ID: 0003_report_requests
-Revises: 0002_job_runs
+Revision ID: 0004_report_requests
+Revises: 0003_portal_match_key
 Create Date: 2026-11-23 11:58:23
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 import models.base
 
 
-revision: str = '0003_report_requests'
-down_revision: str | Sequence[str] | None = '0002_job_runs'
+revision: str = '0004_report_requests'
+down_revision: str | Sequence[str] | None = '0003_portal_match_key'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
