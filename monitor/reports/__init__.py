@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -84,10 +86,18 @@ def write_reports(
             from monitor.reports.docx_report import render_docx
 
             data = render_docx(report, charts)
-        # Write beside, then rename: a reader never sees half a report.
-        tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        # Write beside, then rename: a reader never sees half a report. The temporary name is this writer's own, so
+        # two writers of one report (the monthly job and a console request) each rename a whole file; the last wins.
+        fd, tmp_name = tempfile.mkstemp(dir=out, prefix=f".{path.name}.", suffix=".part")
+        tmp = Path(tmp_name)
+        try:
+            os.fchmod(fd, 0o644)  # mkstemp makes it private; a report is as readable as any file written here
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         written.append(path)
         log.info("report %s: %d bytes in %.2f s", path.name, len(data), time.perf_counter() - started)
     return written

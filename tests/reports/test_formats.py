@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,44 @@ def test_control_characters_are_dropped_where_xml_forbids_them(rendered: Rendere
     # The fixture's blacklist reason carries a vertical tab: XLSX/DOCX writers refuse it; the report drops it.
     reasons = [r[3] for r in workbook["新增名单主体"].iter_rows(min_row=2, values_only=True)]
     assert "环境违法被列入严重失信主体名单" in reasons
+
+
+def test_two_writers_of_one_report_each_write_a_whole_file(
+    report_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The monthly job and a console request may write the same report at once: both reach the rename before either
+    renames (a barrier in Path.replace), and both succeed, leaving one whole file and no temporary one."""
+    from sqlalchemy.orm import Session
+
+    from monitor.reports import write_reports
+
+    eng, _ = report_engine
+    barrier = threading.Barrier(2, timeout=60)
+    real_replace = Path.replace
+
+    def replace_together(self: Path, target: str | Path) -> Path:
+        barrier.wait()
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace_together)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with Session(eng) as s:
+                write_reports(s, fixture_db.MONTH, fixture_db.HOME, "html", tmp_path)
+        except BaseException as exc:  # collected: an exception in a thread would otherwise pass silently
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert [p.name for p in tmp_path.iterdir()] == [
+        f"creditwatch-report-{fixture_db.HOME}-{fixture_db.MONTH}.html"
+    ]
+    page = next(tmp_path.iterdir())
+    assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert page.stat().st_mode & 0o777 == 0o644
