@@ -36,10 +36,9 @@ _CREDIT = re.compile(
 # A street, road or building named after a place is not that place: 南京路 (上海), 北京饭店.
 _NOT_PLACE_AFTER = re.compile(r"^(?:路|街|大街|大道|巷|胡同|饭店|大厦|商场|中路|东路|西路|南路|北路|号)")
 # The level after a short name (肃南县, 渭南市): see `_crosses_word`.
-_ADMIN_SUFFIX = re.compile(r"^(?:县|市|区|旗|盟)")
-_PERSON_AFTER = re.compile(
-    r"^(?:先生|女士|同志|老师|师傅|说|表示|介绍|称|告诉)"
-)  # not 某: 江阴某企业 is a place
+_LEVEL_CHARS = "县市区旗盟"
+# Not 某: 江阴某企业 is "a certain firm of 江阴", a place.
+_PERSON_AFTER = re.compile(r"^(?:先生|女士|同志|老师|师傅|说|表示|介绍|称|告诉)")
 _SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
     "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -215,7 +214,7 @@ def _crosses_word(text: str, start: int, size: int) -> bool:
     (肃/南县, 连/南县: 肃南县 is a place). Only a window around the name is segmented: cheap, and enough context."""
     lo = max(0, start - _WINDOW)
     end = start + size
-    level_after = bool(_ADMIN_SUFFIX.match(text[end : end + 1]))
+    level_after = end < len(text) and text[end] in _LEVEL_CHARS
     pos = lo
     for word in get_tokenizer().lcut(text[lo : end + _WINDOW], HMM=False):
         w_start, pos = pos, pos + len(word)

@@ -34,8 +34,8 @@ def _list_reports(root: Path) -> list[dict[str, Any]]:
     for month_dir in sorted(
         (p for p in root.iterdir() if p.is_dir() and MONTH_RE.match(p.name)), reverse=True
     ):
-        for f in sorted(month_dir.rglob("*")):
-            if f.is_file() and REPORT_NAME_RE.match(f.name) and f.parent == month_dir:
+        for f in sorted(month_dir.iterdir()):
+            if f.is_file() and REPORT_NAME_RE.match(f.name):
                 out.append({"month": month_dir.name, "name": f.name, "size": f.stat().st_size})
     return out
 
