@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -303,9 +304,10 @@ class CreditClassifier:
         if not items:
             return []
         x = to_matrix((str(i.get("title") or ""), str(i.get("body") or "")) for i in items)
-        kp = self.kind_model.predict_proba(x)
+        with self._vectors_shared():  # both pipelines read the same sentence vectors: encode them once
+            kp = self.kind_model.predict_proba(x)
+            dp = self.domain_model.predict_proba(x)
         kinds = self.kind_model.classes_
-        dp = self.domain_model.predict_proba(x)
         domains = self.domain_model.classes_
         k_pick = (kp / self._priors("kind_priors", kinds)).argmax(axis=1)
         d_pick = (dp / self._priors("domain_priors", domains, "domain_prior_alpha")).argmax(axis=1)
@@ -320,6 +322,9 @@ class CreditClassifier:
                 sub = lexicon.subdomain_for(domain, f"{x[n, 0]} {x[n, 1]}")
             out.append(Prediction(str(it.get("id", n)), k, domain, sub, round(conf, 4)))
         return out
+
+    def _vectors_shared(self) -> AbstractContextManager[None]:
+        return encoder.get_encoder().caching() if self.meta.get("sentence_encoder") else nullcontext()
 
     def _priors(self, key: str, classes: np.ndarray, alpha_key: str = "prior_alpha") -> np.ndarray:
         priors = self.meta.get(key) or {}

@@ -118,3 +118,23 @@ def test_vectors_are_kept_only_inside_a_caching_block(monkeypatch: pytest.Monkey
     enc.encode(["信用中国"], 64)
     enc.encode(["信用中国"], 64)
     assert calls == [2, 1, 1, 1] and not enc._cache
+
+
+def test_a_prediction_encodes_each_text_once_for_both_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlp.classifier import get_classifier
+
+    fresh = encoder.SentenceEncoder(encoder.model_dir())  # outside the session's cache
+    encoded: list[str] = []
+    forward = fresh._forward
+
+    def counted(texts: list[str], max_tokens: int) -> np.ndarray:
+        encoded.extend(texts)
+        return forward(texts, max_tokens)
+
+    monkeypatch.setattr(fresh, "_forward", counted)
+    monkeypatch.setattr(encoder, "get_encoder", lambda: fresh)
+    items = [{"id": str(n), "title": f"第{n}家企业拖欠工资被曝光", "body": "据报道"} for n in range(3)]
+    preds = get_classifier().predict(items)
+    assert len(preds) == 3
+    assert len(encoded) == 6 and len(set(encoded)) == 6  # title and title + lead of each, once (not per task)
+    assert not fresh._cache
