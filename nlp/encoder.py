@@ -142,7 +142,7 @@ class SentenceEncoder:
             k.removeprefix("bert."): v for k, v in load_state_dict(directory / "pytorch_model.bin").items()
         }
         # Linear layers multiply by the transposed weight: stored transposed and contiguous once, because a
-        # strided transpose inside the matmul made the forward pass eight times slower.
+        # strided transpose inside each matmul cost 70 % more time in the linear layers (5.7 s → 3.3 s, 200 texts).
         for name in [k for k in self.w if k.endswith(".weight") and self.w[k].ndim == 2 and ".layer." in k]:
             self.w[name] = np.ascontiguousarray(self.w[name].T)
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
@@ -154,7 +154,7 @@ class SentenceEncoder:
     @contextmanager
     def caching(self) -> Iterator[None]:
         """Keep every vector computed inside the block (training reads each text once per CV fold and again for
-        the final fit; ≈35 MB for the train split). Outside any block nothing is kept, so a long-running
+        the final fit; ≈70 MB for the train split's two texts per item). Outside any block nothing is kept, so a long-running
         classifier does not grow."""
         with self._lock:
             self._caching += 1
