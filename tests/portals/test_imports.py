@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -227,3 +227,27 @@ def test_a_failure_while_storing_leaves_nothing(
     with pytest.raises(RuntimeError, match="disk full"), session_scope(engine) as s:
         import_portal_file(s, f, ListKind.PENALTY)
     assert _count(engine) == 0
+
+
+def _reltuples(engine: Engine) -> float:
+    with engine.connect() as c:
+        return float(
+            c.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'portal_records'")).scalar_one()
+        )
+
+
+def test_a_large_import_refreshes_the_planner_statistics_on_postgresql(
+    engine: Engine, tmp_path: Path
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    f = _xlsx(tmp_path / "penalty.xlsx", PENALTY_HEADER, PENALTY_ROWS)
+    with session_scope(engine) as s:  # small: left to autovacuum
+        import_portal_file(s, f, ListKind.PENALTY)
+    assert _reltuples(engine) < 1  # never analysed (-1), far below the 3 rows stored
+    rows = [[f"澄罚〔2024〕{n}号", *r[1:]] for n, r in enumerate(PENALTY_ROWS * 2, 200)]
+    g = _xlsx(tmp_path / "more.xlsx", PENALTY_HEADER, rows)
+    with session_scope(engine) as s:  # "large" for this test: the threshold lowered to its size
+        r = import_portal_file(s, g, ListKind.PENALTY, analyze_after=6)
+    assert r.new == 6
+    assert _reltuples(engine) == 9  # analysed with the import, committed with its rows
