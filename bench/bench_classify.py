@@ -12,8 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from nlp import encoder
-from nlp.classifier import BODY_CHARS, TEXT_TOKENS, TITLE_TOKENS, get_classifier
+from nlp.classifier import SentenceVectors, get_classifier, to_matrix
 from nlp.evaluation_data import load_labelled
 from nlp.places import attribute
 from nlp.tokens import get_tokenizer, tokenize
@@ -36,14 +35,8 @@ def main(n: int = 3000) -> None:
     attribute("南京", "")
 
     seg = rate(n, lambda: [tokenize(i["title"]) + tokenize(i["body"]) for i in items])
-    enc = encoder.get_encoder()
-    sentences = rate(
-        n,
-        lambda: (
-            enc.encode([i["title"].strip() for i in items], TITLE_TOKENS),
-            enc.encode([f"{i['title'].strip()}。{i['body'].strip()[:BODY_CHARS]}" for i in items], TEXT_TOKENS),
-        ),
-    )
+    x = to_matrix((i["title"], i["body"]) for i in items)
+    sentences = rate(n, lambda: SentenceVectors().transform(x))  # the model's own encoder inputs
     cls = rate(n, lambda: model.predict(items))
     loc = rate(n, lambda: [attribute(i["title"], i["body"]) for i in items])
     both = rate(n, lambda: (model.predict(items), [attribute(i["title"], i["body"]) for i in items]))

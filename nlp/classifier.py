@@ -242,9 +242,7 @@ class CreditClassifier:
     ) -> CreditClassifier:
         """Fit both tasks; with cv_folds > 1 also record stratified k-fold macro-F1 on the training rows.
         `sentences=False` leaves the sentence encoder out (a model free of its licence terms)."""
-        if not sentences:
-            return cls._fit(rows, max_features, cv_folds, calib_cv, sentences)
-        with encoder.get_encoder().caching():
+        with _vectors_kept(sentences):  # every CV fold and the final fits read the same vectors
             return cls._fit(rows, max_features, cv_folds, calib_cv, sentences)
 
     @classmethod
@@ -306,7 +304,8 @@ class CreditClassifier:
         if not items:
             return []
         x = to_matrix((str(i.get("title") or ""), str(i.get("body") or "")) for i in items)
-        with self._vectors_shared():  # both pipelines read the same sentence vectors: encode them once
+        # both pipelines read the same sentence vectors: encode them once
+        with _vectors_kept(bool(self.meta.get("sentence_encoder"))):
             kp = self.kind_model.predict_proba(x)
             dp = self.domain_model.predict_proba(x)
         kinds = self.kind_model.classes_
@@ -324,9 +323,6 @@ class CreditClassifier:
                 sub = lexicon.subdomain_for(domain, f"{x[n, 0]} {x[n, 1]}")
             out.append(Prediction(str(it.get("id", n)), k, domain, sub, round(conf, 4)))
         return out
-
-    def _vectors_shared(self) -> AbstractContextManager[None]:
-        return encoder.get_encoder().caching() if self.meta.get("sentence_encoder") else nullcontext()
 
     def _priors(self, key: str, classes: np.ndarray, alpha_key: str = "prior_alpha") -> np.ndarray:
         priors = self.meta.get(key) or {}
@@ -361,6 +357,11 @@ class CreditClassifier:
             encoder.model_dir()  # EncoderMissing, with the install command, before any item is read
         models = joblib.load(directory / "credit_classifier.joblib")
         return cls(models["kind"], models["domain"], meta)
+
+
+def _vectors_kept(sentences: bool) -> AbstractContextManager[None]:
+    """Keep the encoder's vectors for the block (nothing to keep for a model without the encoder)."""
+    return encoder.get_encoder().caching() if sentences else nullcontext()
 
 
 def _encoder_meta() -> dict[str, Any]:
