@@ -24,7 +24,7 @@ from crawlers.pages import (
 from crawlers.pages.generic import GenericArticle
 from crawlers.pages.groundtruth import read_bytes, read_text
 from crawlers.pages.ranking import NeteaseHotFlow, NeteaseRankPage, QqHotRanking, SinaTopList
-from monitor import cli_crawl_extract
+from monitor.cli import crawl_extract as cli_crawl_extract
 
 NOW = datetime(2025, 1, 1, tzinfo=TZ)
 

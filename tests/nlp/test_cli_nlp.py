@@ -7,7 +7,7 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from monitor import cli_nlp
+from monitor.cli import nlp as cli_nlp
 
 
 def app() -> typer.Typer:

@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from monitor import cli_reports
+from monitor.cli import reports as cli_reports
 from tests.reports import fixture_db
 
 

@@ -1,4 +1,4 @@
-"""`creditwatch`: the command line. Each area registers its commands from its own module (monitor/cli_*.py)."""
+"""`creditwatch`: the command line. Each area registers its commands from its own module in this package."""
 
 from __future__ import annotations
 
@@ -50,19 +50,19 @@ def sites_list() -> None:
 # Commands of the other areas, each in its own module with a `register(app)` function; one line each.
 # Those modules import their heavy dependencies inside the commands, so `creditwatch --help` stays fast.
 AREA_MODULES: list[str] = [
-    "cli_serve",
-    "cli_crawl_extract",
-    "cli_scoring",
-    "cli_portals",
-    "cli_crawl",
-    "cli_events",
-    "cli_reports",
-    "cli_demo",
-    "cli_distributed",
-    "cli_nlp",
+    "serve",
+    "crawl_extract",
+    "scoring",
+    "portals",
+    "crawl",
+    "events",
+    "reports",
+    "demo",
+    "distributed",
+    "nlp",
 ]
 for _name in AREA_MODULES:
-    importlib.import_module(f"monitor.{_name}").register(app)
+    importlib.import_module(f"monitor.cli.{_name}").register(app)
 
 
 def main() -> None:
