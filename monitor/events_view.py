@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventStatus, EventStatusChange, FeedbackLink, Site
-from nlp.incidents import (
+from processing.incidents import (
     HomepageSighting,
     RankingSighting,
     event_articles,

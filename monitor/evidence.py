@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import Event, Fetch
 from monitor.events_view import event_view
-from nlp.incidents import event_articles, homepage_sightings, ranking_sightings
+from processing.incidents import event_articles, homepage_sightings, ranking_sightings
 from storage.repository import fetch_body
 
 

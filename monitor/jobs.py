@@ -123,13 +123,13 @@ def monthly_reports() -> str:
 
 
 def confirm_feedback(session: Session, link_id: int, reviewer: str) -> None:
-    from nlp.feedback import confirm_feedback as confirm
+    from processing.feedback import confirm_feedback as confirm
 
     confirm(session, link_id, reviewer)
 
 
 def reject_feedback(session: Session, link_id: int, reviewer: str) -> None:
-    from nlp.feedback import reject_feedback as reject
+    from processing.feedback import reject_feedback as reject
 
     reject(session, link_id, reviewer)
 

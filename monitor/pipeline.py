@@ -17,12 +17,12 @@ from storage.db import session_scope
 def run_pipeline(
     engine: Engine | None = None, *, classifier: Any = None, queue: bool = True, reclassify: bool = False
 ) -> dict[str, Any]:
-    """Run every processing step once; returns counts per step (`reclassify`: see nlp.stage.process_articles)."""
+    """Run every processing step once; returns counts per step (`reclassify`: see processing.classify.process_articles)."""
     from monitor.alerts.outbox import queue_alerts
-    from nlp.clustering import cluster_articles
-    from nlp.feedback import link_feedback
-    from nlp.incidents import detect_major
-    from nlp.stage import process_articles
+    from processing.classify import process_articles
+    from processing.clustering import cluster_articles
+    from processing.feedback import link_feedback
+    from processing.incidents import detect_major
 
     out: dict[str, Any] = {}
     with session_scope(engine) as s:

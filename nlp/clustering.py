@@ -10,8 +10,8 @@ A candidate joins an event when, within the time window and with compatible citi
 representative articles is a near duplicate (estimated Jaccard, or containment for a reprint wrapped in extra
 boilerplate), or its title keywords overlap strongly with some shared text, or - for a follow-up in the same
 city - its title keywords overlap strongly on their own. The in-memory `ClusterIndex` is the engine; the database
-layer (`cluster_articles`) keeps its state in `Event.signature` and rebuilds the index from the events still
-inside the window, so clustering is incremental and survives restarts.
+layer (`processing.clustering.cluster_articles`) keeps its state in `Event.signature` and rebuilds the index from
+the events still inside the window, so clustering is incremental and survives restarts.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -445,125 +445,9 @@ def _rank(m: Match) -> tuple[float, float]:
     return (m.similarity + 0.5 * m.title_sim, m.containment)
 
 
-# ---------------------------------------------------------------- database layer
-
-
-@dataclass
-class ClusterReport:
-    articles: int = 0
-    new_events: int = 0
-    joined: int = 0
-    events_touched: set[int] = field(default_factory=set)
-
-
-def load_params() -> ClusterParams:
-    from nlp.incidents import load_config
-
-    return ClusterParams.from_mapping(load_config().get("clustering"))
-
-
-def cluster_articles(
-    session: Any,
-    params: ClusterParams | None = None,
-    *,
-    article_ids: Sequence[int] | None = None,
-    signer: Signer | None = None,
-) -> ClusterReport:
-    """Assign every classified, not yet clustered article of a clustered kind to an event (new or existing)."""
-    from sqlalchemy import select
-
-    from models import Article, Classification, Event, EventArticle
-
-    params = params or load_params()
-    signer = signer or Signer(params)
-    q = (
-        select(Article, Classification)
-        .join(Classification, (Classification.article_id == Article.id) & Classification.is_current)
-        .outerjoin(EventArticle, EventArticle.article_id == Article.id)
-        .where(EventArticle.id.is_(None), Classification.kind.in_(params.kinds))
-    )
-    if article_ids is not None:
-        q = q.where(Article.id.in_(list(article_ids)))
-    rows = list(session.execute(q).all())
-    report = ClusterReport()
-    if not rows:
-        return report
-    rows.sort(key=lambda r: (article_time(r[0]), r[0].id))
-    cities = article_cities(session, [a.id for a, _ in rows])
-    start = article_time(rows[0][0]) - params.window
-    index = ClusterIndex(params, signer)
-    events: dict[int, Event] = {}
-    for ev in session.scalars(select(Event).where(Event.last_seen >= start, Event.kind.in_(params.kinds))):
-        state = event_state(ev)
-        if state is not None:
-            index.add_event(state)
-            events[ev.id] = ev
-    for article, cls in rows:
-        at = article_time(article)
-        city = cities.get(article.id)
-        sig = signer.sign(article.title, article.body)
-        hit = index.find(sig, city, at)
-        report.articles += 1
-        if hit is None:
-            ev = Event(
-                title=article.title,
-                kind=cls.kind,
-                domain=cls.domain,
-                subdomain=cls.subdomain,
-                division_code=city,
-                first_seen=at,
-                last_seen=at,
-            )
-            session.add(ev)
-            session.flush()
-            state = EventState(ev.id, [sig], city, at, at)
-            index.add_event(state)
-            events[ev.id] = ev
-            session.add(EventArticle(event_id=ev.id, article_id=article.id, similarity=1.0))
-            report.new_events += 1
-        else:
-            eid, match = hit
-            index.attach(eid, sig, at, city, match)
-            ev = events[eid]
-            session.add(
-                EventArticle(event_id=eid, article_id=article.id, similarity=round(match.similarity, 4))
-            )
-            report.joined += 1
-        state = index.events[ev.id]
-        ev.first_seen, ev.last_seen = state.first_seen, state.last_seen
-        ev.signature = state.to_json()
-        report.events_touched.add(ev.id)
-    session.flush()
-    from nlp.incidents import refresh_votes
-
-    for eid in report.events_touched:
-        refresh_votes(session, events[eid])
-    session.flush()
-    return report
-
-
 def article_time(article: Any) -> datetime:
     """When an article entered the world: its publication time, else when it was stored."""
     return article.published_at or article.created_at
-
-
-def article_cities(session: Any, article_ids: Iterable[int]) -> dict[int, str]:
-    """The strongest city attribution of each article (county before prefecture before province on ties)."""
-    from sqlalchemy import select
-
-    from models import CityAttribution
-
-    level_rank = {"county": 2, "prefecture": 1, "province": 0}
-    best: dict[int, tuple[float, int, str]] = {}
-    ids = list(article_ids)
-    for i in range(0, len(ids), 500):
-        for ca in session.scalars(
-            select(CityAttribution).where(CityAttribution.article_id.in_(ids[i : i + 500]))
-        ):
-            key = (ca.weight, level_rank.get(ca.level, 0), ca.division_code)
-            if ca.article_id not in best or key > best[ca.article_id]:
-                best[ca.article_id] = key
-    return {aid: v[2] for aid, v in best.items()}
 
 
 def event_state(ev: Any) -> EventState | None:

@@ -51,7 +51,7 @@ class AlertPolicy:
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any] | None = None) -> AlertPolicy:
-        from nlp.incidents import load_config
+        from processing.incidents import load_config
 
         a = (cfg or load_config()).get("alerts") or {}
         q = a.get("quiet_hours") or {}

@@ -112,7 +112,7 @@ def feedback_reject(link_id: int, user: str = typer.Option("cli", help="Reviewer
 
 
 def _review(link_id: int, user: str, *, confirm: bool) -> None:
-    from nlp.feedback import confirm_feedback, reject_feedback
+    from processing.feedback import confirm_feedback, reject_feedback
     from storage.db import session_scope
 
     with session_scope() as s:

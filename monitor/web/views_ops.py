@@ -31,7 +31,7 @@ from monitor.scheduler import ScheduleConfig, default_jobs
 from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
 from monitor.web.queries import CODE_RE, division_names
 from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, flash, render
-from nlp.stage import revote_events_of
+from processing.classify import revote_events_of
 
 router = APIRouter()
 REVIEW_THRESHOLD = 0.6  # below this confidence an article waits for a person

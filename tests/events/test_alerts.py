@@ -27,8 +27,9 @@ from config.settings import AlertChannel, SmtpSettings
 from models import Alert, AlertStatus
 from monitor.alerts.channels import Message, dingtalk_sign, feishu_sign, md_escape, send
 from monitor.alerts.outbox import AlertPolicy, dispatch, queue_alerts
-from nlp.clustering import ClusterParams, cluster_articles
-from nlp.incidents import detect_major
+from nlp.clustering import ClusterParams
+from processing.clustering import cluster_articles
+from processing.incidents import detect_major
 from tests.events.factories import article, at, homepage
 from tests.events.stories import STORIES
 

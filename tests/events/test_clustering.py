@@ -19,10 +19,10 @@ from nlp.clustering import (
     EventState,
     Signer,
     cities_compatible,
-    cluster_articles,
     compare,
     normalise,
 )
+from processing.clustering import cluster_articles
 from tests.events.factories import article, at
 from tests.events.stories import STORIES
 

@@ -15,8 +15,9 @@ from models import Alert, EventArticle, EventStatus, EventStatusChange, Fetch
 from monitor.alerts.outbox import AlertPolicy, queue_alerts
 from monitor.events_view import event_view, list_events
 from monitor.evidence import collect_evidence, export_evidence
-from nlp.clustering import ClusterParams, cluster_articles
-from nlp.incidents import MajorRule, could_be_major, detect_major, load_config
+from nlp.clustering import ClusterParams
+from processing.clustering import cluster_articles
+from processing.incidents import MajorRule, could_be_major, detect_major, load_config
 from tests.events.factories import article, at, homepage, ranking
 from tests.events.stories import STORIES
 

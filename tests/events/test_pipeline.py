@@ -28,8 +28,8 @@ from models import (
 )
 from monitor.cli import app
 from monitor.pipeline import run_pipeline
-from nlp.feedback import confirm_feedback, reject_feedback
-from nlp.stage import process_articles
+from processing.classify import process_articles
+from processing.feedback import confirm_feedback, reject_feedback
 from storage.db import make_engine
 from tests.events.factories import article, at, homepage
 from tests.events.stories import STORIES
@@ -256,8 +256,9 @@ def test_stage_is_idempotent_and_registers_institutions(engine: Engine) -> None:
 
 
 def test_institution_in_same_city_and_domain_is_proposed_and_staff_review(engine: Engine) -> None:
-    from nlp.clustering import ClusterParams, cluster_articles
-    from nlp.feedback import FeedbackParams, link_feedback
+    from nlp.clustering import ClusterParams
+    from processing.clustering import cluster_articles
+    from processing.feedback import FeedbackParams, link_feedback
 
     with Session(engine) as s:
         article(s, "people", "blast", *STORIES["blast"], at(20, 9))

@@ -27,7 +27,6 @@ from models import (
 )
 from nlp.clustering import (
     Signer,
-    article_cities,
     article_time,
     cities_compatible,
     estimate_jaccard,
@@ -35,6 +34,7 @@ from nlp.clustering import (
     keyword_sim,
     title_keywords,
 )
+from processing.cities import article_cities
 from storage.upsert import upsert
 
 
@@ -47,7 +47,7 @@ class FeedbackParams:
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any] | None = None) -> FeedbackParams:
-        from nlp.incidents import load_config
+        from processing.incidents import load_config
 
         f = (cfg or load_config()).get("feedback") or {}
         return cls(

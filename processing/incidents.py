@@ -33,6 +33,7 @@ from models import (
     RankingSnapshot,
     Site,
 )
+from processing.cities import article_cities
 
 
 def load_config(path: Path | None = None) -> dict[str, Any]:
@@ -324,8 +325,6 @@ def refresh_votes(session: Session, ev: Event) -> None:
         ev.kind, ev.domain = kind, domain
         sv = subs[(kind, domain)]
         ev.subdomain = max(sv, key=lambda x: sv[x])
-    from nlp.clustering import article_cities
-
     cities = Counter(article_cities(session, article_ids).values())
     if cities:
         ev.division_code = max(cities, key=lambda c: (cities[c], not c.endswith("00"), c))

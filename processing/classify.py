@@ -103,7 +103,7 @@ def revote_events_of(session: Session, article_ids: Sequence[int]) -> int:
     """Re-vote kind, domain and city of the events holding these articles; returns how many were re-voted."""
     if not article_ids:
         return 0
-    from nlp.incidents import refresh_votes
+    from processing.incidents import refresh_votes
 
     event_ids: set[int] = set()
     for i in range(0, len(article_ids), 500):
