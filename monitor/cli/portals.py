@@ -24,9 +24,9 @@ def import_portal(
     db: Annotated[str | None, typer.Option("--db", help="Database URL (default: settings).")] = None,
 ) -> None:
     """Validate FILE completely, then store its records in one transaction (idempotent)."""
+    from crawlers.portals.imports import IMPORT_KINDS, ImportFailed, import_portal_file, load_mapping
     from models.portal import ListKind
     from storage.db import make_engine, session_scope
-    from storage.imports import IMPORT_KINDS, ImportFailed, import_portal_file, load_mapping
 
     try:
         list_kind = ListKind(kind)

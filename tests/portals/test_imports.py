@@ -12,9 +12,9 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from crawlers.portals.imports import ImportFailed, import_portal_file, load_mapping
 from models.portal import ListKind, PortalRecord
 from storage.db import session_scope
-from storage.imports import ImportFailed, import_portal_file, load_mapping
 
 PENALTY_HEADER = [
     "行政处罚决定书文号",
@@ -214,7 +214,7 @@ def test_cli_import_reports_problems_and_success(tmp_path: Path) -> None:
 def test_a_failure_while_storing_leaves_nothing(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import storage.imports as imports
+    import crawlers.portals.imports as imports
     from crawlers.portals.store import store_items as real_store
 
     def store_half_then_fail(session: Session, items: list[object]) -> tuple[int, int]:

@@ -18,12 +18,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from crawlers.portals import creditchina
+from crawlers.portals.imports import ImportResult, import_portal_file
 from crawlers.portals.records import PortalItem
 from crawlers.portals.store import record_values, store_items
 from models.portal import ListKind, PortalRecord, match_key
 from storage import migrate
 from storage.db import make_engine, session_scope
-from storage.imports import ImportResult, import_portal_file
 from tests.conftest import TEST_BACKEND
 from tests.portals.conftest import constructed
 
@@ -130,7 +130,7 @@ def test_imported_without_then_crawled_with_upgrades_the_row(engine: Engine, exp
 
 
 def test_an_export_and_a_crawl_stored_together_are_one_row(engine: Engine, export: Path) -> None:
-    from storage.imports import parse_file
+    from crawlers.portals.imports import parse_file
 
     (exported,) = parse_file(export, ListKind.BLACKLIST)
     assert _store(engine, [exported, _crawled()]) == (1, 1)  # the merged copy counts as already stored
