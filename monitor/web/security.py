@@ -185,7 +185,12 @@ async def verify_csrf(request: Request) -> None:
     expected = request.session.get("csrf")
     form = await request.form()
     sent = form.get("csrf_token")
-    if not isinstance(expected, str) or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError, i.e. a 500).
+    if (
+        not isinstance(expected, str)
+        or not isinstance(sent, str)
+        or not hmac.compare_digest(expected.encode(), sent.encode("utf-8", "replace"))
+    ):
         raise Forbidden("CSRF 校验失败，请刷新页面后重试")
 
 

@@ -313,3 +313,10 @@ def test_valid_values_still_work(as_viewer: TestClient) -> None:
     assert as_viewer.get("/events?page=1&date_from=2026-10-01&date_to=2026-10-31&q=失信").status_code == 200
     assert as_viewer.get("/events?date_from=&date_to=&q=&city=").status_code == 200
     assert as_viewer.get("/cities?month=2026-10").status_code == 200
+
+
+def test_non_ascii_csrf_token_is_403_not_500(as_viewer: TestClient) -> None:
+    # Found by the property-based route tests: hmac.compare_digest raised TypeError on a non-ASCII str.
+    r = as_viewer.post("/logout", data={"csrf_token": "\x80令牌"})
+    assert r.status_code == 403
+    assert as_viewer.get("/events").status_code == 200  # still signed in: the POST did nothing
