@@ -149,11 +149,6 @@ def public_location(base_url: str, location: str) -> str:
     return base_url.rstrip("/") + path + (f"?{parts.query}" if parts.query else "")
 
 
-def absolute_url(base_url: str, path: str) -> str:
-    """An absolute link to a console page (for alerts and e-mails): always from the configured base URL."""
-    return base_url.rstrip("/") + "/" + path.lstrip("/")
-
-
 @dataclass(frozen=True)
 class CurrentUser:
     """The signed-in user as templates see it (plain values, usable after the database session closed)."""

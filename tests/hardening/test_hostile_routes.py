@@ -259,3 +259,23 @@ def test_nul_in_the_unauthenticated_login_form_is_400(console: Console) -> None:
 def test_logout_with_hostile_values(console: Console, values: dict[str, str]) -> None:
     console.ensure_admin()
     assert console.admin.post("/logout", data=values).status_code < 500
+
+
+def test_sessions_end_on_both_backends(console: Console) -> None:
+    """Logout and disabling revoke at once on PostgreSQL as on SQLite (the ORM hook runs inside the flush)."""
+    # Its own address: the log-in delays the driven anonymous requests earned are not this user's.
+    with TestClient(console.app, base_url=BASE, follow_redirects=False, client=("10.9.8.7", 5000)) as viewer:
+        login(viewer, "viewer")
+        kept = viewer.cookies["cw_session"]
+        token = csrf_of(viewer.get("/events").text)
+        assert viewer.post("/logout", data={"csrf_token": token}).status_code == 303
+        viewer.cookies.set("cw_session", kept)
+        assert viewer.get("/events").status_code == 303
+        login(viewer, "viewer")
+        with Session(console.engine) as s:
+            user = s.query(User).filter_by(username="viewer").one()
+            user.active = False
+            s.commit()
+            assert viewer.get("/events").status_code == 303
+            user.active = True
+            s.commit()
