@@ -17,6 +17,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
+import typer
+
+# Typer carries its own copy of Click; its usage errors are these classes, not the `click` package's.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
 log = logging.getLogger(__name__)
 DEBUG = False  # set by the root `--debug` option
 HINT = "（加 --debug 查看详细信息）"
@@ -156,15 +161,53 @@ def refusals() -> Iterator[None]:
         fail(exc)
 
 
+# Click's own messages for a mistyped command line, put into Chinese; the option names stay as typed.
+_USAGE = [
+    ("Missing option", "缺少选项"),
+    ("Missing argument", "缺少参数"),
+    ("No such option", "没有这个选项"),
+    ("No such command", "没有这个命令"),
+    ("Invalid value for", "取值无效："),
+    ("Invalid value", "取值无效"),
+    ("Input should be a valid integer, unable to parse string as an integer", "应为整数"),
+    ("Option", "选项"),
+    ("Got unexpected extra argument", "多余的参数"),
+    ("Got unexpected extra arguments", "多余的参数"),
+    ("requires an argument", "需要一个值"),
+    ("does not exist", "不存在"),
+    ("is a directory", "是一个目录"),
+    ("is not a valid integer", "不是整数"),
+    ("is not one of", "不是以下之一"),
+    ("Did you mean", "是否要找"),
+]
+
+
+def usage_message(exc: ClickException) -> str:
+    text = _one_line(exc.format_message())
+    for english, chinese in _USAGE:
+        text = text.replace(english, chinese)
+    ctx = getattr(exc, "ctx", None)
+    where = f"（{ctx.command_path} --help 查看用法）" if ctx is not None else ""
+    return f"用法错误：{text}{where}"
+
+
 def run(app: Callable[..., Any], argv: Sequence[str] | None = None) -> NoReturn:
     """Run the Typer app as the `creditwatch` command; every failure ends as one line and an exit status."""
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="creditwatch")
+        result = app(
+            args=list(argv) if argv is not None else None, prog_name="creditwatch", standalone_mode=False
+        )
     except SystemExit:
         raise
-    except KeyboardInterrupt:
+    except NoArgsIsHelpError as exc:
+        exc.show()  # a group called without a command: its help, as before
+        raise SystemExit(exc.exit_code) from None
+    except ClickException as exc:
+        print(f"错误：{usage_message(exc)}", file=sys.stderr, flush=True)
+        raise SystemExit(exc.exit_code) from None
+    except (KeyboardInterrupt, typer.Abort):
         print("已中断", file=sys.stderr, flush=True)
         raise SystemExit(130) from None
     except Exception as exc:
         fail(exc)
-    raise SystemExit(0)
+    raise SystemExit(result if isinstance(result, int) else 0)

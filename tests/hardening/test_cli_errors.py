@@ -220,3 +220,19 @@ def test_demo_without_a_cjk_font_is_one_line_before_any_work(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("错误：缺少中文字体") and "fonts-noto-cjk" in err
     assert not (tmp_path / "demo").exists()  # refused before crawling anything
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["score"], "缺少选项 '--month'"),
+        (["nosuch"], "没有这个命令 'nosuch'"),
+        (["portal", "counts", "--city", "320281", "--month", "2024-01", "--registered", "abc"], "应为整数"),
+        (["users", "add", "x", "--role", "boss"], "角色应为 viewer、analyst、admin 之一"),
+        (["import", "portal", "no-such-file.xlsx", "--kind", "penalty"], "不存在"),
+    ],
+)
+def test_a_mistyped_command_line_is_one_line_too(tmp_path: Path, args: list[str], expected: str) -> None:
+    r = cw(*args, cwd=tmp_path)
+    line = one_chinese_line(r)
+    assert r.returncode == 2 and "用法错误" in line and expected in line and "--help" in line
