@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
 
 from fastapi import Request
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -209,6 +209,14 @@ def start_session(request: Request, db: Session, user: User) -> None:
     end_session(request, db)
     token = secrets.token_urlsafe(32)
     at = now()
+    # Sessions that ended by timeout but were never used again are removed here, so the table stays the size of
+    # the sessions actually alive.
+    policy: SessionPolicy = getattr(request.app.state, "session_policy", SessionPolicy())
+    db.execute(
+        delete(WebSession).where(
+            or_(WebSession.created_at < at - policy.absolute, WebSession.last_seen < at - policy.idle)
+        )
+    )
     address = request.client.host if request.client else None
     db.add(
         WebSession(

@@ -320,3 +320,15 @@ def test_non_ascii_csrf_token_is_403_not_500(as_viewer: TestClient) -> None:
     r = as_viewer.post("/logout", data={"csrf_token": "\x80令牌"})
     assert r.status_code == 403
     assert as_viewer.get("/events").status_code == 200  # still signed in: the POST did nothing
+
+
+def test_timed_out_sessions_are_purged_at_the_next_login(
+    analyst: TestClient, app: FastAPI, engine: Engine
+) -> None:
+    with Session(engine) as s:
+        s.execute(update(WebSession).values(last_seen=now() - timedelta(hours=3)))
+        s.commit()
+    assert _sessions_of(engine, "analyst") == 1  # abandoned: its browser never comes back
+    with TestClient(app, base_url=BASE, follow_redirects=False) as other:
+        login(other, "viewer")
+    assert _sessions_of(engine, "analyst") == 0 and _sessions_of(engine, "viewer") == 1
