@@ -236,3 +236,11 @@ def test_a_mistyped_command_line_is_one_line_too(tmp_path: Path, args: list[str]
     r = cw(*args, cwd=tmp_path)
     line = one_chinese_line(r)
     assert r.returncode == 2 and "用法错误" in line and expected in line and "--help" in line
+
+
+def test_a_replay_that_is_not_a_recording_is_refused(tmp_path: Path, shared_dir: Path) -> None:
+    page = next((shared_dir / "fixtures" / "pages").rglob("*.html"))
+    r = cw("crawl", "homepage", "--replay", str(page), "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path)
+    line = one_chinese_line(r)
+    assert "应为WARC 归档" in line and "HTML 网页" in line
+    assert not (tmp_path / "x.db").exists()  # refused before anything was opened
