@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         "creditwatch/0.1 (+city credit office monitor)"
     )
     secret_key: str | None = None  # web console session signing; generated per data_dir when unset
+    # The console answers only for these Host names, and builds every absolute link from base_url, never from
+    # the request's Host header. Behind a reverse proxy: the proxy's public name in both.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])
+    base_url: str = "http://127.0.0.1:8000"
+    session_idle_minutes: int = Field(default=120, ge=1)  # a session unused this long ends
+    session_max_hours: int = Field(default=12, ge=1)  # and every session ends this long after log-in
 
     @classmethod
     def settings_customise_sources(

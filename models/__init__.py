@@ -19,11 +19,11 @@ from models.portal import ListKind, PortalRecord
 from models.report_requests import ReportRequest, ReportState
 from models.scores import IndexScore, ManualInput
 from models.sites import CrawlStat, Fetch, Site
-from models.users import Role, User
+from models.users import Role, User, WebSession
 
 __all__ = [
     "Alert", "AlertStatus", "Appearance", "Article", "Base", "CityAttribution", "Classification", "CrawlStat",
     "Division", "Event", "EventArticle", "EventStatus", "EventStatusChange", "FeedbackLink", "FeedbackStatus",
     "Fetch", "HomepageSnapshot", "IndexScore", "Institution", "JobRun", "Label", "ListKind", "ManualInput", "PortalRecord",
-    "RankingEntry", "RankingSnapshot", "ReportRequest", "ReportState", "Role", "Site", "User", "now",
+    "RankingEntry", "RankingSnapshot", "ReportRequest", "ReportState", "Role", "Site", "User", "WebSession", "now",
 ]

@@ -10,8 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from config.settings import get_settings
+from monitor.cli import errors
 
-app = typer.Typer(help="creditwatch: city credit monitoring for a city credit office (信用办).", no_args_is_help=True)
+app = typer.Typer(
+    help="creditwatch: city credit monitoring for a city credit office (信用办).", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
 sites_app = typer.Typer(help="The monitored websites and portals.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -20,7 +23,11 @@ console = Console()
 
 
 @app.callback()
-def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at INFO level.")) -> None:
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at INFO level."),
+    debug: bool = typer.Option(False, "--debug", help="On failure, show the full traceback."),
+) -> None:
+    errors.DEBUG = debug
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -66,7 +73,8 @@ for _name in AREA_MODULES:
 
 
 def main() -> None:
-    app()
+    # Every failure of every command ends here as one Chinese line and a non-zero exit (monitor/cli/errors.py).
+    errors.run(app)
 
 
 if __name__ == "__main__":

@@ -68,9 +68,14 @@ def crawl(
 
     if spider not in SPIDERS:
         raise typer.BadParameter(f"unknown spider {spider!r}; one of {', '.join(SPIDERS)}")
+    from monitor.cli.errors import refusals
+    from monitor.cli.sniff import require
+
     for path in replay or []:
         if not path.is_file():
             raise typer.BadParameter(f"recording not found: {path}")
+        with refusals():
+            require(path, "warc")  # by content: a truncated download or a saved page is refused up front
     args = {"refetch": "1"} if refetch else {}
     if distributed:
         _crawl_distributed(spider, site, replay, db, args, processes, crawl_id, as_json)

@@ -42,7 +42,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print one JSON object: site, url, title, published_at (ISO 8601 +08:00), source, author, body, extractor."""
         from crawlers.pages import ParseError
+        from monitor.cli.errors import refusals
+        from monitor.cli.sniff import require
 
+        with refusals():
+            require(page, "html", "gzip")
         try:
             data = extract_file(page, url)
         except (ParseError, OSError) as exc:

@@ -18,7 +18,11 @@ def demo(
     """The main job on the embedded default: crawl the bundled recording, classify, cluster, flag incidents,
     alert to a local outbox, score the demo month and write its report (HTML, PDF, XLSX, DOCX)."""
     from monitor.demo import run_demo
+    from monitor.reports.charts import cjk_font
 
+    # The report at the end needs a CJK font: find out now, not after a minute of crawling and scoring.
+    # (A ChartFontError ends the command with its one line in monitor/cli/errors.py.)
+    cjk_font()
     console = Console()
     summary = run_demo(out, console=console)
     for ev in summary.major_events:

@@ -26,7 +26,17 @@ def import_portal(
     """Validate FILE completely, then store its records in one transaction (idempotent)."""
     from crawlers.portals.imports import IMPORT_KINDS, ImportFailed, import_portal_file, load_mapping
     from models.portal import ListKind
+    from monitor.cli.errors import refusals
+    from monitor.cli.sniff import require
     from storage.db import make_engine, session_scope
+
+    with refusals():
+        # By content, before openpyxl or the csv reader: a corrupt or renamed file is one clear line.
+        found = require(file, "xlsx", "csv")
+        if found != file.suffix.lower().lstrip("."):
+            from monitor.cli.errors import CliError
+
+            raise CliError(f"{file.name} 的内容是 {found.upper()}，与扩展名不符：请改正扩展名后再导入")
 
     try:
         list_kind = ListKind(kind)
@@ -87,10 +97,16 @@ def portal_counts(
 ) -> None:
     """Blacklist and 失信被执行人 figures of a city for a month."""
     from models.portal import ListKind
+    from monitor.cli.checks import check_cities, check_month
+    from monitor.cli.errors import refusals
     from storage.db import make_engine, session_scope
     from storage.portal_queries import government_dishonest_debtors, list_month
 
+    with refusals():
+        month = check_month(month)
     with session_scope(make_engine(db) if db else None) as s:
+        with refusals():
+            (city,) = check_cities(s, [city])
         black = list_month(s, city, month, (ListKind.BLACKLIST,), registered)
         debt = list_month(s, city, month, (ListKind.DISHONEST_DEBTOR,))
         gov = government_dishonest_debtors(s, city, month)

@@ -29,10 +29,14 @@ def report(
     db: Annotated[str | None, typer.Option("--db", help="Database URL (default: settings).")] = None,
 ) -> None:
     """Write the monthly report of a city: index, rank, trend, aspects, major events, blacklists, assumptions."""
+    from monitor.cli.checks import check_month
+    from monitor.cli.errors import refusals
     from monitor.reports import ReportError, write_reports
     from monitor.reports.charts import ChartFontError
     from storage.db import make_engine, session_scope
 
+    with refusals():
+        month = check_month(month)
     engine = make_engine(db) if db else None
     try:
         with session_scope(engine) as session:

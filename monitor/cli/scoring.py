@@ -57,12 +57,19 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate FILE and store its values in one transaction: any bad row rejects the whole file."""
         from config.settings import get_settings
+        from monitor.cli.checks import check_cities, check_month
+        from monitor.cli.errors import refusals
+        from monitor.cli.sniff import require
         from scoring.manual import ManualImportError, import_inputs
         from storage.db import session_scope
 
-        code = city or get_settings().home_city
+        with refusals():
+            require(file, "xlsx")
+            month = check_month(month)
         try:
             with session_scope() as session:
+                with refusals():
+                    (code,) = check_cities(session, [city or get_settings().home_city])
                 m, n = import_inputs(session, file, month, code, model)
         except ManualImportError as exc:
             _fail(str(exc))
@@ -87,19 +94,29 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compute the index for every configured city and store it per model version (re-scoring replaces)."""
         from config.settings import get_settings
-        from scoring.datatypes import month_index
+        from monitor.cli.checks import check_cities, check_month
+        from monitor.cli.errors import refusals
         from scoring.model import ModelFileError, load_model
         from scoring.store import compare, compute_month, configured_cities, store_results, stored_scores
         from storage.db import session_scope
 
+        with refusals():
+            month = check_month(month)
         try:
-            month_index(month)
             m = load_model(model or get_settings().index_model, version)
         except (ValueError, ModelFileError) as exc:
             _fail(str(exc))
-        cities = city or configured_cities()
+        peers = configured_cities()
         with session_scope() as session:
-            results = compute_month(session, m, month, cities)
+            with refusals():
+                chosen = check_cities(session, city, peers) if city else peers
+            # A rank only means something among the whole peer set: cities named with --city are ranked
+            # among the configured peers too, and only theirs are kept, so a one-city run can never store a
+            # one-city ranking (rank 1) over the real one.
+            ranked = compute_month(session, m, month, list(dict.fromkeys([*peers, *chosen])))
+            results = [r for r in ranked if r.division_code in set(chosen)]
+            if len(ranked) > len(results) and not as_json:
+                err.print(f"排名在 {len(ranked)} 个同组城市中计算，保存所选的 {len(results)} 个")
             if dry_run:
                 stored = stored_scores(session, m.name, month)
                 versions = sorted({row.model_version for row in stored if row.model_version != m.version})

@@ -101,7 +101,7 @@ def users_add(
     try:
         role_value = Role(role)
     except ValueError as exc:
-        raise typer.BadParameter(f"role must be one of: {', '.join(r.value for r in Role)}") from exc
+        raise typer.BadParameter(f"角色应为 {'、'.join(r.value for r in Role)} 之一") from exc
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session
 
-from models import Role, User, now
+from models import Role, User, WebSession, now
 
 _hasher = PasswordHasher()
 # Verified when the user does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("creditwatch-dummy-password")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-一-鿿]{2,64}$")
+# Changing any of these ends the user's console sessions in the same transaction as the change.
+REVOKING_FIELDS = ("password_hash", "role", "active")
 MIN_PASSWORD = 8
 
 
@@ -68,3 +71,16 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
     user.last_login = now()
     return user
+
+
+@event.listens_for(Session, "before_flush")
+def _revoke_sessions_on_account_change(session: Session, flush_context: Any, instances: Any) -> None:
+    """Whatever changes a user's password, role or active flag (console, CLI, a script), that user's console
+    sessions are deleted in the same transaction: no code path can forget to end them."""
+    for obj in session.dirty:
+        if not isinstance(obj, User) or obj.id is None:
+            continue
+        state = inspect(obj)
+        if any(state.attrs[name].history.has_changes() for name in REVOKING_FIELDS):
+            # Through the connection, not session.execute: no autoflush from inside a flush.
+            session.connection().execute(delete(WebSession).where(WebSession.user_id == obj.id))

@@ -5,26 +5,37 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import HTTPException
+from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from config.settings import Settings, get_settings
+from monitor.web.params import validation_message
 from monitor.web.report_runner import ReportRunner
-from monitor.web.security import Forbidden, LoginRequired, LoginThrottle, SecurityHeaders, load_secret_key
+from monitor.web.security import (
+    Forbidden,
+    InputGuard,
+    LoginRequired,
+    LoginThrottle,
+    PublicRedirects,
+    SecurityHeaders,
+    SessionPolicy,
+    load_secret_key,
+)
 from monitor.web.templating import make_templates, render
 from storage.db import get_engine, session_factory
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
-SESSION_MAX_AGE = 12 * 3600  # a working day; the office signs in again the next morning
 
 
 def create_app(
@@ -48,18 +59,29 @@ def create_app(
     app.state.templates = make_templates(HERE / "templates")
     app.state.scheduler = scheduler
     app.state.throttle = LoginThrottle()
+    # A working day by default: the office signs in again the next morning; an unattended screen ends sooner.
+    app.state.session_policy = SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_max_hours),
+    )
+    app.state.base_url = settings.base_url.rstrip("/")
     app.state.reports_dir = Path(settings.data_dir) / "reports"
     app.state.report_runner = ReportRunner(app.state.sessions, app.state.reports_dir)
 
-    # Order: the headers wrap everything, sessions sit inside them.
+    # Order, outermost first: headers on every answer (refusals too), the public redirects, the Host check,
+    # the path/query guard, then the cookie. The cookie's own lifetime matches the absolute session timeout;
+    # the server-side row (web_sessions) is what really decides.
     app.add_middleware(
         SessionMiddleware,
         secret_key=load_secret_key(settings.secret_key, Path(settings.data_dir)),
         session_cookie="cw_session",
-        max_age=SESSION_MAX_AGE,
+        max_age=settings.session_max_hours * 3600,
         same_site="lax",
         https_only=secure_cookies,
     )
+    app.add_middleware(InputGuard)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(PublicRedirects, base_url=app.state.base_url)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (views_auth, views_events, views_index, views_reports, views_ops, views_admin):
@@ -76,6 +98,13 @@ def create_app(
     async def _forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
         return render(
             request, "error.html", {"code": 403, "message": str(exc) or "没有权限访问此页面"}, status=403
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_parameter(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        # A bounded parameter refused (monitor/web/params.py): 400 with one Chinese line, never a 500.
+        return render(
+            request, "error.html", {"code": 400, "message": validation_message(exc.errors())}, status=400
         )
 
     @app.exception_handler(HTTPException)

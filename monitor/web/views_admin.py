@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from models import Alert, AlertStatus, Role, User, now
 from monitor.web.accounts import AccountError, create_user, set_password
 from monitor.web.deps import Admin, Db, PostAdmin
+from monitor.web.params import FormName, FormPassword, FormWord, PathName, RowId
 from monitor.web.templating import flash, render
 
 router = APIRouter(prefix="/admin")
@@ -57,9 +57,9 @@ def _role(value: str) -> Role:
 def add_user(
     request: Request,
     *,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    role: Annotated[str, Form()] = "viewer",
+    username: FormName,
+    password: FormPassword,
+    role: FormWord = "viewer",
     user: PostAdmin,
     db: Db,
 ) -> Response:
@@ -77,10 +77,10 @@ def add_user(
 def change_user(
     request: Request,
     *,
-    user_id: int,
-    action: Annotated[str, Form()],
-    role: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
+    user_id: RowId,
+    action: FormWord,
+    role: FormWord = "",
+    password: FormPassword = "",
     user: PostAdmin,
     db: Db,
 ) -> Response:
@@ -114,7 +114,7 @@ def change_user(
 
 
 @router.post("/channels/{name}/test")
-def test_channel(request: Request, *, name: str, user: PostAdmin, db: Db) -> Response:
+def test_channel(request: Request, *, name: PathName, user: PostAdmin, db: Db) -> Response:
     """Queue a test alert in the outbox; the alert dispatch job sends it like any other."""
     channel = next((c for c in request.app.state.settings.alert_channels if c.name == name), None)
     if channel is None:

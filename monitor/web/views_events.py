@@ -25,6 +25,7 @@ from models import (
     Site,
 )
 from monitor.web.deps import Db, Viewer
+from monitor.web.params import Page, QueryCode, QueryDate, QuerySearch, QueryWord, RowId
 from monitor.web.queries import (
     CODE_RE,
     PAGE_SIZE,
@@ -53,15 +54,15 @@ def _date(value: str | None, label: str, errors: list[str]) -> date | None:
 def events_feed(
     request: Request,
     *,
-    city: str | None = None,
-    kind: str | None = None,
-    domain: str | None = None,
-    site: str | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    q: str | None = None,
-    major: str | None = None,
-    page: int = 1,
+    city: QueryCode = None,
+    kind: QueryWord = None,
+    domain: QueryWord = None,
+    site: QueryWord = None,
+    date_from: QueryDate = None,
+    date_to: QueryDate = None,
+    q: QuerySearch = None,
+    major: QueryWord = None,
+    page: Page = 1,
     user: Viewer,
     db: Db,
 ) -> HTMLResponse:
@@ -102,7 +103,7 @@ def events_feed(
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)
-def event_page(request: Request, *, event_id: int, user: Viewer, db: Db) -> HTMLResponse:
+def event_page(request: Request, *, event_id: RowId, user: Viewer, db: Db) -> HTMLResponse:
     event = db.get(Event, event_id)
     if event is None:
         raise HTTPException(404)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from models import Event, EventStatus, FeedbackLink, FeedbackStatus, IndexScore, now
 from monitor import jobs
 from monitor.web.deps import Db, Viewer
+from monitor.web.params import PathCode, QueryMonth
 from monitor.web.queries import CODE_RE, MONTH_RE, division_names
 from monitor.web.templating import render
 
@@ -92,7 +93,7 @@ def incidents(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
 
 
 @router.get("/cities", response_class=HTMLResponse)
-def cities(request: Request, *, month: str | None = None, user: Viewer, db: Db) -> HTMLResponse:
+def cities(request: Request, *, month: QueryMonth = None, user: Viewer, db: Db) -> HTMLResponse:
     model_name = request.app.state.settings.index_model
     months = list(
         db.scalars(
@@ -144,8 +145,8 @@ def cities(request: Request, *, month: str | None = None, user: Viewer, db: Db) 
 def city_page(
     request: Request,
     *,
-    code: str,
-    month: str | None = None,
+    code: PathCode,
+    month: QueryMonth = None,
     user: Viewer,
     db: Db,
 ) -> HTMLResponse:

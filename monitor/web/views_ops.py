@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from models import (
 from monitor import jobs
 from monitor.scheduler import ScheduleConfig, default_jobs
 from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
+from monitor.web.params import FormCode, FormNext, FormNote, FormWord, Page, RowId
 from monitor.web.queries import CODE_RE, division_names
 from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, flash, render
 from processing.classify import revote_events_of
@@ -111,7 +112,7 @@ def status(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_queue(request: Request, *, page: int = 1, user: Analyst, db: Db) -> HTMLResponse:
+def review_queue(request: Request, *, page: Page = 1, user: Analyst, db: Db) -> HTMLResponse:
     labelled = select(Label.article_id)
     rows = list(
         db.execute(
@@ -178,13 +179,13 @@ def _back(target: str, fallback: str) -> str:
 def correct_article(
     request: Request,
     *,
-    article_id: int,
-    kind: Annotated[str, Form()],
-    domain: Annotated[str, Form()] = "",
-    subdomain: Annotated[str, Form()] = "",
-    city: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "",
+    article_id: RowId,
+    kind: FormWord,
+    domain: FormWord = "",
+    subdomain: FormWord = "",
+    city: FormCode = "",
+    note: FormNote = "",
+    back: FormNext = "",
     user: PostAnalyst,
     db: Db,
 ) -> Response:
@@ -270,9 +271,9 @@ def correct_article(
 def review_feedback(
     request: Request,
     *,
-    link_id: int,
-    decision: Annotated[str, Form()],
-    back: Annotated[str, Form()] = "",
+    link_id: RowId,
+    decision: FormWord,
+    back: FormNext = "",
     user: PostAnalyst,
     db: Db,
 ) -> Response:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from models import now
@@ -19,6 +19,7 @@ from models.report_requests import IN_FLIGHT
 from monitor.reports import FORMATS
 from monitor.web import report_requests
 from monitor.web.deps import Db, PostAnalyst, Viewer
+from monitor.web.params import FormCode, FormWord, FormWords, PathName
 from monitor.web.queries import CODE_RE, MONTH_RE, division_names
 from monitor.web.report_runner import ReportRunner
 from monitor.web.templating import flash, render
@@ -62,7 +63,7 @@ def reports(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
 
 
 @router.get("/reports/file/{month}/{name}")
-def report_file(request: Request, *, month: str, name: str, user: Viewer) -> Response:
+def report_file(request: Request, *, month: PathName, name: PathName, user: Viewer) -> Response:
     # Only names the listing would show, and only inside the reports folder.
     if not MONTH_RE.match(month) or not REPORT_NAME_RE.match(name):
         raise HTTPException(404)
@@ -77,9 +78,9 @@ def report_file(request: Request, *, month: str, name: str, user: Viewer) -> Res
 def generate_report(
     request: Request,
     *,
-    month: Annotated[str, Form()],
-    city: Annotated[str, Form()],
-    formats: Annotated[list[str] | None, Form()] = None,
+    month: FormWord,
+    city: FormCode,
+    formats: FormWords = None,
     user: PostAnalyst,
     db: Db,
 ) -> Response:

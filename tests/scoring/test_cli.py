@@ -76,7 +76,7 @@ def test_score_is_stored_per_version_and_idempotent(cli_db):
 
 def test_bad_month_and_model_are_clear_errors(cli_db):
     result = CliRunner().invoke(app, ["score", "--month", "2024-13"])
-    assert result.exit_code == 1 and "month must be YYYY-MM" in result.output
+    assert result.exit_code == 2 and "月份应为 YYYY-MM" in result.output
     result = CliRunner().invoke(app, ["score", "--month", "2024-06", "--model", "nope"])
     assert result.exit_code == 1 and "no index model 'nope'" in result.output
 
