@@ -93,12 +93,12 @@ def _os_message(exc: OSError) -> str:
 def _project_message(exc: BaseException) -> str | None:
     """The project's own errors carry a message meant for the operator; a Chinese prefix says what failed."""
     try:
+        from crawlers.portals.imports import ImportFailed
         from monitor.reports import ReportError
         from monitor.reports.charts import ChartFontError
         from monitor.web.accounts import AccountError
         from scoring.manual import ManualImportError
         from scoring.model import ModelFileError
-        from storage.imports import ImportFailed
     except ImportError:  # a broken install: describe the original error, not this one
         return None
 
