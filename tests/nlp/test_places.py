@@ -15,14 +15,20 @@ def top(title: str, body: str = "", source: str | None = None) -> str | None:
 @pytest.mark.parametrize(
     ("title", "body", "expected"),
     [
-        # datelines name the place of the event
-        ("", "新华社南京11月19日电 江苏省信用办发布通知", "320100"),
-        ("", "中新网杭州3月2日电 记者从浙江省市场监管局获悉", "330100"),
+        # a dateline says where the report was filed: alone it gives no city (a provincial office is no city) ...
+        ("", "新华社南京11月19日电 江苏省信用办发布通知", None),
+        ("", "中新网杭州3月2日电 记者从浙江省市场监管局获悉", None),
+        # ... but it supports a place the text names
+        ("", "新华社南京11月19日电 南京市信用办发布通知", "320100"),
         ("信用建设推进会召开", "本报讯 江阴市发改委召开会议", "320281"),
         # 宿州 (安徽) is not 宿迁 (江苏)
         ("宿州一男子制作虚假网站获刑", "", "341300"),
         ("宿迁市发布信用红名单", "", "321300"),
-        ("宿迁：企业获评守合同重信用", "宿迁市泗洪县", "321300"),  # the title names the prefecture
+        (
+            "宿迁：企业获评守合同重信用",
+            "宿迁市泗洪县",
+            "321324",
+        ),  # the county named in the text is the answer
         # 朝阳区 (北京, 长春) and 朝阳市 (辽宁): resolved by the parent named in the text
         ("朝阳区一小区物业被通报", "北京市朝阳区住建委", "110105"),
         ("朝阳区法院判决一起欠薪案", "长春市朝阳区人民法院审理", "220104"),
@@ -36,7 +42,7 @@ def top(title: str, body: str = "", source: str | None = None) -> str | None:
         ("河北一学校食堂被查", "", None),
         # hand-made sentences for the word-boundary rule: half of a word is skipped and the scan goes on (昨天/台州),
         # a word that holds the whole name still counts (太仓港), and so does a name with its level (肃/南县)
-        ("网友老李昨天台州晚报报料", "", "331000"),
+        ("网友老李昨天台州一小区报料", "", "331000"),
         ("太仓港集装箱码头被通报", "", "320585"),
         ("肃南县明花乡安监站强化安全监管", "", "620721"),
         ("连南县人民医院被曝乱收费", "", "441826"),
