@@ -47,19 +47,22 @@ _DATELINE = re.compile(
 )
 # Outlets named after a place (扬子晚报, 江阴日报, 重庆广电, 西江都市报): where the paper is, not the event.
 _OUTLET = re.compile(
-    r"[\u4e00-\u9fff]{2,4}(?:日报|晚报|晨报|早报|都市报|商报|时报|快报|青年报|法制报|电视台|卫视|广电|新闻网)"
+    r"[\u4e00-\u9fff]{2,4}(?:日报|晚报|晨报|早报|都市报|商报|时报|快报|青年报|法制报|电视台|卫视|广电)"
 )
 # Reporter and photographer credits carry person names, which may contain place names (记者 张宿迁).
 _CREDIT = re.compile(
     r"[（(]?(?:记者|通讯员|实习生|摄影|编辑|责编|作者)[\s：:]*[\u4e00-\u9fff]{2,3}(?:[\s、，,][\u4e00-\u9fff]{2,3})*[）)]?"
 )
 # A street, road or building named after a place is not that place: 南京路 (上海), 北京饭店.
-# Institutions and brands are not the place either (南京大学, 青岛啤酒 as a company), nor a mountain (武功山), nor
-# "北京时间".
+# Brands are not the place either (青岛啤酒 as a company), nor a mountain (武功山), nor "北京时间".
 _NOT_PLACE_AFTER = re.compile(
-    r"^(?:路|街|大街|大道|巷|胡同|饭店|大厦|商场|中路|东路|西路|南路|北路|号|大学|学院|啤酒|烤鸭|银行|证券|集团|股份|"
+    r"^(?:路|街|大街|大道|巷|胡同|饭店|大厦|商场|中路|东路|西路|南路|北路|号|啤酒|烤鸭|银行|证券|集团|股份|"
     r"控股|药业|时间|舰|山(?![洪区体村上里路火林地东西货寨庄]))"
 )
+# An institution named after a place (南京大学) is only half a mention: an event at the university is in the city,
+# a passing mention of it (a professor's affiliation) is not.
+_INSTITUTION_AFTER = re.compile(r"^(?:大学|学院|医院)")
+INSTITUTION_FACTOR = 0.5
 # The level after a short name (肃南县, 渭南市): see `_crosses_word`.
 _LEVEL_CHARS = "县市区旗盟"
 # Not 某: 江阴某企业 is "a certain firm of 江阴", a place.
@@ -275,7 +278,10 @@ def find_mentions(text: str, fld: str, base_weight: float) -> list[_Mention]:
                 skip = True
         if not skip:
             w = base_weight if i >= LEAD_CHARS or fld != "body" else max(base_weight, W_LEAD)
-            out.append(_Mention(hit, i, fld, w * (FULL_NAME_FACTOR if full else 1.0), full))
+            w *= FULL_NAME_FACTOR if full else 1.0
+            if _INSTITUTION_AFTER.match(after):
+                w *= INSTITUTION_FACTOR
+            out.append(_Mention(hit, i, fld, w, full))
         i += len(hit)
     return out
 
