@@ -36,7 +36,6 @@ COUNTY_SHARE = 0.35
 LEAD_CHARS = 150
 FULL_NAME_FACTOR = 1.3  # 宿迁市 is surer than 宿迁
 PARENT_SHARE = 0.6  # a county mention also speaks for its prefecture
-MAX_NAME = 12
 _WINDOW = 4  # characters of context on each side when checking a short name against word boundaries
 
 # "新华社南京11月19日电", "中新网杭州3月2日电", "本报北京10月1日讯", "人民网武汉5月6日电"
@@ -246,15 +245,26 @@ def _names() -> frozenset[str]:
     return frozenset(n for n in g.names() if len(n) >= 2)
 
 
+@lru_cache(maxsize=1)
+def _longest_by_prefix() -> dict[str, int]:
+    """Longest name length per two-character opening: most positions of a text open no name and are passed over
+    with one dictionary look-up instead of eleven slices."""
+    out: dict[str, int] = {}
+    for name in _names():
+        out[name[:2]] = max(out.get(name[:2], 0), len(name))
+    return out
+
+
 def find_mentions(text: str, fld: str, base_weight: float) -> list[_Mention]:
     """Longest-match scan for division names; skips names in credits, person names and street names."""
     names = _names()
     masked = _mask(text)
     out: list[_Mention] = []
     i, n = 0, len(masked)
+    longest = _longest_by_prefix()
     while i < n:
         hit = None
-        for size in range(min(MAX_NAME, n - i), 1, -1):
+        for size in range(min(longest.get(masked[i : i + 2], 0), n - i), 1, -1):
             cand = masked[i : i + size]
             if cand in names:
                 hit = cand
