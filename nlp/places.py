@@ -33,6 +33,8 @@ LONE_COUNTY_ALIAS = 0.5
 # A county under the leading prefecture becomes the answer when its own evidence is at least this share of the
 # prefecture's own (the text names 龙岗区 as the place, not in passing).
 COUNTY_SHARE = 0.35
+# A text naming this many prefectures, none with this share of their evidence, is a list, not an item's place.
+SCATTERED_PLACES, SCATTERED_SHARE = 4, 0.4
 LEAD_CHARS = 150
 FULL_NAME_FACTOR = 1.3  # 宿迁市 is surer than 宿迁
 PARENT_SHARE = 0.6  # a county mention also speaks for its prefecture
@@ -457,9 +459,23 @@ def attribute(title: str, body: str, source: str | None = None) -> list[Attribut
             if parent_a is not None and any(not e.rule.startswith("parent-of") for e in parent_a.evidence):
                 a.weight += 0.5 * _own_weight(parent_a)
     ranked = sorted(scores.values(), key=lambda a: (-a.weight, a.code))
-    if not ranked or ranked[0].weight < MIN_WEIGHT:
+    if not ranked or ranked[0].weight < MIN_WEIGHT or _scattered(ranked, g):
         return []
     return _county_first(ranked, g)
+
+
+def _scattered(ranked: list[Attribution], g: Gazetteer) -> bool:
+    """Whether the text only lists places (national figures for 北京, 上海, 广州 and 深圳; provinces and their
+    capitals): several prefectures, none holding a clear share of the evidence, none in the title."""
+    by_prefecture: dict[str, float] = defaultdict(float)
+    for a in ranked:
+        if a.level == "prefecture" or (a.level == "province" and a.code[:2] in _MUNICIPALITIES):
+            by_prefecture[a.code] += _own_weight(a)
+    if len(by_prefecture) < SCATTERED_PLACES:
+        return False
+    if any(e.field == "title" for e in ranked[0].evidence):
+        return False
+    return max(by_prefecture.values()) < SCATTERED_SHARE * sum(by_prefecture.values())
 
 
 def _own_weight(a: Attribution) -> float:

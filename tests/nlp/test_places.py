@@ -131,6 +131,12 @@ def test_primary_prefecture_lifts_a_county() -> None:
         ("台湾一夜市多人食物中毒", "台中市一处夜市，涉事摊主来自福建泉州。", None),
         # hand-made: no place named, only ordinary words that are also county names
         ("专家解读信用修复办法", "比如，失信主体可以通过线上通道提交申请，中方表示支持。", None),
+        # hand-made: a list of cities (national figures) is no item's place
+        (
+            "国家统计局发布房价数据",
+            "北京环比上涨0.4%，上海上涨0.5%，广州下降0.6%，深圳下降0.5%，成都持平。",
+            None,
+        ),
         # hand-made: former names map to today's codes
         ("襄樊市一商户哄抬物价", "", "420600"),
         ("长治县一煤矿发生事故", "", "140404"),
