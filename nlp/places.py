@@ -467,13 +467,13 @@ def attribute(title: str, body: str, source: str | None = None) -> list[Attribut
 def _scattered(ranked: list[Attribution], g: Gazetteer) -> bool:
     """Whether the text only lists places (national figures for 北京, 上海, 广州 and 深圳; provinces and their
     capitals): several prefectures, none holding a clear share of the evidence, none in the title."""
+    if ranked[0].level == "county" or any(e.field == "title" for e in ranked[0].evidence):
+        return False  # a county named again and again, or a place in the title, is the item's place
     by_prefecture: dict[str, float] = defaultdict(float)
     for a in ranked:
         if a.level == "prefecture" or (a.level == "province" and a.code[:2] in _MUNICIPALITIES):
             by_prefecture[a.code] += _own_weight(a)
     if len(by_prefecture) < SCATTERED_PLACES:
-        return False
-    if any(e.field == "title" for e in ranked[0].evidence):
         return False
     return max(by_prefecture.values()) < SCATTERED_SHARE * sum(by_prefecture.values())
 
