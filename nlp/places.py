@@ -260,7 +260,8 @@ def _longest_by_prefix() -> dict[str, int]:
 def find_mentions(text: str, fld: str, base_weight: float) -> list[_Mention]:
     """Longest-match scan for division names; skips names in credits, person names and street names."""
     names = _names()
-    masked = _mask(text)
+    # The source field is the outlet itself (江阴日报): it may support a place the text names, never decide alone.
+    masked = _mask(text, outlets=fld != "source")
     out: list[_Mention] = []
     i, n = 0, len(masked)
     longest = _longest_by_prefix()
@@ -298,7 +299,7 @@ def find_mentions(text: str, fld: str, base_weight: float) -> list[_Mention]:
     return out
 
 
-def _mask(text: str) -> str:
+def _mask(text: str, outlets: bool = True) -> str:
     """The text with credits, outlets and not-a-place phrases blanked out (offsets kept)."""
 
     def blank(m: re.Match[str]) -> str:
@@ -307,7 +308,8 @@ def _mask(text: str) -> str:
     phrases, _ = _not_places()
     if phrases is not None:
         text = phrases.sub(blank, text)
-    text = _OUTLET.sub(blank, text)
+    if outlets:
+        text = _OUTLET.sub(blank, text)
     return _CREDIT.sub(blank, text)
 
 

@@ -190,3 +190,11 @@ def test_development_set_refuses_held_out_years() -> None:
 
 def _first_2024_title() -> str:
     return next(k for k, (date, _) in places_devset._qq_titles().items() if date >= "2024-01-01")
+
+
+def test_source_outlet_supports_but_does_not_decide() -> None:
+    """Hand-made: the outlet given as source (江阴日报) backs a place the text names; alone it is no city."""
+    assert attribute("企业获评诚信单位", "", source="江阴日报") == []
+    found = attribute("企业获评诚信单位", "江阴一家企业获评", source="江阴日报")
+    assert found[0].code == "320281"
+    assert {e.field for e in found[0].evidence} == {"body", "source"}
