@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 DATA = Path(__file__).resolve().parent / "data" / "divisions.csv"
+OLD_NAMES = Path(__file__).resolve().parent / "data" / "places" / "old_names.tsv"
 
 Level = Literal["province", "prefecture", "county"]
 
@@ -89,11 +90,39 @@ def short_name(name: str) -> str:
     return name
 
 
-class Gazetteer:
-    """Lookups by code and by name or alias."""
+@dataclass(frozen=True, slots=True)
+class FormerName:
+    name: str
+    code: str  # today's division that covers the place
+    year: int  # year of the change
+    today: str  # today's name, checked against the division table
 
-    def __init__(self, divisions: list[Division]) -> None:
+
+class GazetteerError(ValueError):
+    """A data file of the gazetteer that contradicts the division table."""
+
+
+def load_former_names(path: Path = OLD_NAMES) -> list[FormerName]:
+    """Former names (密云县, 富阳市, 襄樊) with today's code, from the hand-kept table of changes since 2000."""
+    out: list[FormerName] = []
+    if not path.exists():
+        return out
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split("\t")]
+        if len(parts) != 4 or not parts[2].isdigit():
+            raise GazetteerError(f"{path.name}:{n}: expected old, code, year, today; got {line!r}")
+        out.append(FormerName(parts[0], parts[1], int(parts[2]), parts[3]))
+    return out
+
+
+class Gazetteer:
+    """Lookups by code and by name or alias (former names included: 襄樊 finds 襄阳市)."""
+
+    def __init__(self, divisions: list[Division], former: list[FormerName] | None = None) -> None:
         self._by_code = {d.code: d for d in divisions}
+        self._former = {f.name: f for f in former or ()}
         self._children: dict[str, list[Division]] = defaultdict(list)
         self._by_name: dict[str, list[Division]] = defaultdict(list)
         for d in divisions:
@@ -101,6 +130,11 @@ class Gazetteer:
                 self._children[d.parent_code].append(d)
             for n in {d.name, *d.aliases}:
                 self._by_name[n].append(d)
+        for f in self._former.values():
+            today = self._by_code.get(f.code)
+            if today is None or today.name != f.today:
+                raise GazetteerError(f"former name {f.name}: {f.code} is not {f.today}")
+            self._by_name[f.name] = [today]  # a former name means today's place only
 
     @classmethod
     def from_csv(cls, path: Path = DATA) -> Gazetteer:
@@ -120,7 +154,11 @@ class Gazetteer:
                         aliases=aliases,
                     )
                 )
-        return cls(rows)
+        return cls(rows, load_former_names())
+
+    def former_name(self, name: str) -> FormerName | None:
+        """The change record when `name` is a former name (密云县 → 110118, 2015), else None."""
+        return self._former.get(name)
 
     def get(self, code: str) -> Division | None:
         return self._by_code.get(code)

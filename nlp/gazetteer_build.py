@@ -3,6 +3,9 @@ WTFPL, shipped in ../shared/corpus/admin_divisions_modood). Run: `python -m nlp.
 
 Only province, prefecture and county levels are kept. Municipalities (北京, 天津, 上海, 重庆) act as their own
 prefecture: their districts hang directly under the province-level code, as the monitor ranks them as cities.
+
+The tables hold today's divisions only, no history, so former names (密云县 → 密云区, 襄樊 → 襄阳) come from the
+hand-kept `nlp/data/places/old_names.tsv`, which `nlp.gazetteer` checks against the table this module writes.
 """
 
 from __future__ import annotations

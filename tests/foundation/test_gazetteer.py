@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.gazetteer import get_gazetteer, short_name
+from nlp.gazetteer import Gazetteer, GazetteerError, get_gazetteer, load_former_names, short_name
 
 
 def test_every_level_is_present():
@@ -58,3 +58,37 @@ def test_municipality_districts_belong_to_the_municipality():
 )
 def test_short_names(name, short):
     assert short_name(name) == short
+
+
+@pytest.mark.parametrize(
+    ("old", "code", "year"),
+    [
+        ("密云县", "110118", 2015),
+        ("富阳市", "330111", 2014),
+        ("襄樊", "420600", 2010),
+        ("思茅市", "530800", 2003),
+    ],
+)
+def test_former_names_find_todays_division(old, code, year):
+    g = get_gazetteer()
+    assert [d.code for d in g.lookup(old)] == [code]
+    former = g.former_name(old)
+    assert former is not None and (former.code, former.year) == (code, year)
+    assert g.former_name("密云区") is None
+
+
+def test_every_former_name_points_at_a_division_of_that_name():
+    g = get_gazetteer()
+    for f in load_former_names():
+        assert g[f.code].name == f.today, f
+
+
+def test_a_former_name_with_a_wrong_target_is_refused(tmp_path):
+    bad = tmp_path / "old_names.tsv"
+    bad.write_text("# old\tcode\tyear\ttoday\n密云县\t110118\t2015\t怀柔区\n", encoding="utf-8")
+    g = get_gazetteer()
+    with pytest.raises(GazetteerError, match="密云县"):
+        Gazetteer(g.all(), load_former_names(bad))
+    bad.write_text("密云县\t110118\tlast year\n", encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r"old_names\.tsv:1"):
+        load_former_names(bad)
