@@ -125,14 +125,17 @@ def _inside_dropped(node: etree._Element | None, stop: etree._Element) -> bool:
 
 
 def blocks(
-    element: etree._Element, noise: Sequence[CSSSelector] = (), drop_link_lines: bool = False
+    element: etree._Element,
+    noise: Sequence[CSSSelector] = (),
+    drop_link_lines: bool = False,
+    skip_elements: Iterable[etree._Element] = (),
 ) -> list[str]:
     """Text blocks (paragraphs) of a container: block elements and <br> break lines; noise removed.
 
     With ``drop_link_lines`` a line made (almost) only of link text is dropped: inside an article body such
     lines are related-news lists and "click here" teasers, not the story.
     """
-    skip: set[etree._Element] = set()
+    skip: set[etree._Element] = set(skip_elements)
     for selector in noise:
         skip.update(selector(element))
     lines: list[str] = []
