@@ -25,6 +25,9 @@ BOILERPLATE = (
     re.compile(r"^(?:您的浏览器暂时无法播放此视频|关注公众号[:：]|新酷产品第一时间免费试玩)"),
     re.compile(r"(?:>>|》》)\s*\|?$"),  # "返回腾讯网首页>>", "点击进入…>>", pagers "|<<1234下一页>>|"
     re.compile(r"^\d{1,2}$"),  # page numbers
+    re.compile(
+        r"^(?:展开全文|阅读全文|查看全文|点击展开全文|展开剩余\d+%)\s*[>›▼∨]?$"
+    ),  # the text is all there
 )
 # Related-link lists start here; what follows is not the story (once the story has begun).
 STOP_LINES = re.compile(r"^(?:延伸阅读|相关阅读|相关新闻|相关链接|推荐阅读)[:：]?$")

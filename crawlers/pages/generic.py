@@ -32,6 +32,7 @@ _TITLE_HINT = re.compile(r"title|headline|biaoti|bt\b|tit\b|_tit|tit_|articletit
 _TITLE_MIN, _TITLE_MAX = 5, 90
 # A <title> this short after its suffixes are cut is a channel name (新闻动态, 工作动态), not a headline.
 _CHANNEL_MAX = 8
+_SEPARATORS = re.compile(r"--|——|_|\s-\s|\||｜")
 _BREADCRUMB = re.compile(r"首页|当前位置|您的位置|位置[:：]|>>|»|›|＞|>")
 
 
@@ -51,7 +52,9 @@ class GenericArticle(ArticlePage):
 
     def parse_tree(self, url: str, root: etree._Element, fetched_at: datetime) -> ArticleItem:
         item = super().parse_tree(url, root, fetched_at)
-        return ArticleItem(**{**item.to_dict(), "site": self._site, "published_at": item.published_at})
+        # the URL's date is the last resort: CMSs file pages by the day they were made, not always published
+        published = item.published_at or url_date(item.url or url, fetched_at)
+        return ArticleItem(**{**item.to_dict(), "site": self._site, "published_at": published})
 
     def title(self, root: etree._Element) -> str:
         return headline(root)
@@ -126,7 +129,8 @@ def headline(root: etree._Element) -> str:
             if matching:
                 return max(matching, key=len) if matching is prefix else min(matching, key=len)
     stripped = common.strip_title_suffix(og or page_title)
-    if len(stripped) >= _CHANNEL_MAX:
+    first_segment = _SEPARATORS.split(stripped)[0].strip()
+    if len(first_segment) >= _CHANNEL_MAX:
         return stripped
     above = _line_above_text(root)
     if above:
