@@ -67,6 +67,10 @@ def parse_html(html_text: str) -> lxml_html.HtmlElement:
         raise ParseError(f"expected decoded HTML text, got {type(html_text).__name__}")
     if not html_text.strip():
         raise ParseError("empty document")
+    head = html_text[:2048]
+    if sum(char < " " and char not in "\t\n\r\f" for char in head) > 0.01 * len(head):
+        # a binary response (image, archive, PDF) decoded as text: no page in it, whatever lxml would make of it
+        raise ParseError("binary content, not HTML")
     try:
         root = lxml_html.document_fromstring(html_text.encode("utf-8", errors="replace"), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
