@@ -120,7 +120,7 @@ class ArticlePage:
         return (
             common.source_from_text(byline)
             or common.clean_source(common.meta(root, "source", "og:site_name"))
-            or common.source_from_text(common.text_of(_body_or_root(root))[:3000])
+            or common.source_from_text(common.page_text(root)[:3000])
         )
 
     def author(self, root: etree._Element, byline: str) -> str:
@@ -158,8 +158,3 @@ class ArticlePage:
             lines.append(line)
             told += len(line)
         return common.join_body(lines, self.drop_lines)
-
-
-def _body_or_root(root: etree._Element) -> etree._Element:
-    body = root.find(".//body")
-    return body if body is not None else root

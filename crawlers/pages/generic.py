@@ -177,8 +177,7 @@ def _precedes(element: etree._Element, container: etree._Element) -> bool:
 
 def publication_date(root: etree._Element, title: str, now: datetime) -> datetime | None:
     """The page's own publication line (发布时间：…) near the headline or the text, else the URL's date."""
-    body = root.find(".//body")
-    text = common.text_of(body if body is not None else root)
+    text = common.page_text(root)
     start = text.find(title) if title else -1
     region = text[start:] if start >= 0 else text
     for found in _DATE_LABEL.finditer(region):
