@@ -78,3 +78,44 @@ def by_group(scores: list[PageScore], key: Callable[[PageScore], str]) -> dict[s
     for s in scores:
         groups[key(s)].append(s)
     return {name: summarise(group) for name, group in sorted(groups.items())}
+
+
+def generic_extract(page: GoldPage, html: str) -> Result:
+    """creditwatch's generic extractor (what reads every page of a site no page object knows)."""
+    from crawlers.pages.generic import GenericArticle
+
+    item = GenericArticle(page.site).parse("", html, NOW)
+    return item.title, item.published_at.date() if item.published_at else None, item.body
+
+
+def trafilatura_extract(page: GoldPage, html: str) -> Result:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True)
+    if doc is None:
+        return "", None, ""
+    data = doc.as_dict()
+    day = date.fromisoformat(data["date"][:10]) if data.get("date") else None
+    return data.get("title") or "", day, data.get("text") or ""
+
+
+def readability_extract(page: GoldPage, html: str) -> Result:
+    """readability-lxml (no dates): its article HTML read into lines the way our bodies are."""
+    from readability import Document
+
+    from crawlers.pages import common
+
+    doc = Document(html)
+    summary = doc.summary()
+    return doc.short_title(), None, "\n".join(common.blocks(common.parse_html(summary))) if summary else ""
+
+
+def yardstick_extractors() -> dict[str, Extractor]:
+    """The extractors compared on the yardstick (readability only when the bench extra is installed)."""
+    found: dict[str, Extractor] = {"creditwatch generic": generic_extract, "trafilatura": trafilatura_extract}
+    try:
+        import readability  # noqa: F401
+    except ImportError:
+        return found
+    found["readability-lxml"] = readability_extract
+    return found
