@@ -94,7 +94,7 @@ def trafilatura_extract(page: GoldPage, html: str) -> Result:
     doc = trafilatura.bare_extraction(html, with_metadata=True)
     if doc is None:
         return "", None, ""
-    data = doc.as_dict()
+    data = doc if isinstance(doc, dict) else doc.as_dict()
     day = date.fromisoformat(data["date"][:10]) if data.get("date") else None
     return data.get("title") or "", day, data.get("text") or ""
 
