@@ -48,6 +48,7 @@ _FORUM_POST = re.compile(r"^(?:postmessage_\d+|read_tpc|t_f|tpc_content|post_?co
 _SENTENCE = re.compile(r"[，。；！？、：,;]")
 _MIN_BLOCK_CHARS = 10
 _MIN_CONTAINER_SCORE = 60.0
+_SIBLING_SHARE = 0.33
 
 
 @dataclass
@@ -127,6 +128,11 @@ def _weight(element: etree._Element) -> float:
 
 def ranked_containers(root: etree._Element) -> list[etree._Element]:
     """Candidate article containers, best first (those scoring like an article at all)."""
+    return [node for _value, node in scored_containers(root)]
+
+
+def scored_containers(root: etree._Element) -> list[tuple[float, etree._Element]]:
+    """(score, container) of every candidate scoring like an article at all, best first."""
     body = root.find(".//body")
     scope = body if body is not None else root
     tallies: dict[etree._Element, _Tally] = {}
@@ -157,7 +163,7 @@ def ranked_containers(root: etree._Element) -> list[etree._Element]:
         key=lambda pair: pair[0],
         reverse=True,
     )
-    return [node for value, node in ranked if value >= _MIN_CONTAINER_SCORE]
+    return [(value, node) for value, node in ranked if value >= _MIN_CONTAINER_SCORE]
 
 
 def _value(tally: _Tally) -> float:
@@ -187,6 +193,33 @@ def chrome_inside(container: etree._Element) -> list[etree._Element]:
         if named_chrome or element.tag in ("nav", "footer", "aside"):
             found.append(element)
     return found
+
+
+def main_blocks(root: etree._Element) -> list[etree._Element]:
+    """The main container and, in document order, those of its siblings that score at least a third as well:
+    an article split over sibling blocks (a page break, a picture block between two text blocks) stays whole,
+    as readability gathers siblings of its top candidate."""
+    forum = forum_first_post(root)
+    if forum is not None:
+        return [forum]
+    scored = scored_containers(root)
+    if not scored:
+        return []
+    best_value, best = scored[0]
+    parent = best.getparent()
+    if parent is None:
+        return [best]
+    values = {node: value for value, node in scored}
+    return [
+        node
+        for node in parent
+        if node is best
+        or (
+            node in values
+            and values[node] >= _SIBLING_SHARE * best_value
+            and not _CHROME_HINT.search(_name(node))
+        )
+    ]
 
 
 def main_text_chars(root: etree._Element) -> int:

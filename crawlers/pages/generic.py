@@ -63,14 +63,18 @@ class GenericArticle(ArticlePage):
         return publication_date(root, title, now) or super().published_at(root, title, byline, now)
 
     def paragraphs(self, root: etree._Element) -> list[str]:
-        container = density.main_container(root)
-        if container is not None:
-            lines = common.blocks(
-                container,
-                self.noise_selectors,
-                drop_link_lines=True,
-                skip_elements=density.chrome_inside(container),
-            )
+        containers = density.main_blocks(root)
+        if containers:
+            lines = [
+                line
+                for container in containers
+                for line in common.blocks(
+                    container,
+                    self.noise_selectors,
+                    drop_link_lines=True,
+                    skip_elements=density.chrome_inside(container),
+                )
+            ]
             return _after_headline(lines, headline(root))
         lines = trafilatura_paragraphs(root)
         # a few stray words (or a run of markup debris) are what trafilatura finds on pages without an article
