@@ -75,7 +75,10 @@ class GenericArticle(ArticlePage):
                     skip_elements=density.chrome_inside(container),
                 )
             ]
-            return _after_headline(lines, headline(root))
+            lines = _after_headline(lines, headline(root))
+            if common.join_body(lines, self.drop_lines):
+                return lines
+        # no block scored like an article, or the one that did held only boilerplate
         lines = trafilatura_paragraphs(root)
         # a few stray words (or a run of markup debris) are what trafilatura finds on pages without an article
         words = sum(len(_WORD.findall(line)) for line in lines)
