@@ -96,15 +96,6 @@ def _block_parent(element: etree._Element) -> etree._Element | None:
     return parent
 
 
-def _skipped(element: etree._Element) -> bool:
-    node: etree._Element | None = element
-    while node is not None:
-        if isinstance(node.tag, str) and node.tag in _SKIP_TAGS:
-            return True
-        node = node.getparent()
-    return False
-
-
 def forum_first_post(root: etree._Element) -> etree._Element | None:
     """The first post of a forum thread page, when the page is one."""
     for element in root.iter("td", "div"):
@@ -136,12 +127,16 @@ def scored_containers(root: etree._Element) -> list[tuple[float, etree._Element]
     body = root.find(".//body")
     scope = body if body is not None else root
     tallies: dict[etree._Element, _Tally] = {}
-    for element in scope.iter():
+    walker = etree.iterwalk(scope, events=("start",))
+    for _event, element in walker:
         tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in _SKIP_TAGS:
+            walker.skip_subtree()  # scripts, head, nav, footer, aside: nothing under them is article text
+            continue
         if tag not in BLOCK_TAGS or tag in ("body", "table", "tbody", "tr", "ul", "ol", "dl"):
             continue
         text, linked = own_text(element)
-        if len(text) < _MIN_BLOCK_CHARS or _skipped(element):
+        if len(text) < _MIN_BLOCK_CHARS:
             continue
         plain = len(text) - linked
         # prose has a sentence mark every 15-30 characters; keyword clouds and menus have none

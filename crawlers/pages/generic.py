@@ -119,7 +119,19 @@ def _candidates(root: etree._Element) -> list[tuple[str, etree._Element]]:
     return found
 
 
+_last_headline: list[tuple[etree._Element, str]] = []
+
+
 def headline(root: etree._Element) -> str:
+    """``find_headline``, remembered for the last page (the title and the body's first lines both need it)."""
+    if _last_headline and _last_headline[0][0] is root:
+        return _last_headline[0][1]
+    found = find_headline(root)
+    _last_headline[:] = [(root, found)]
+    return found
+
+
+def find_headline(root: etree._Element) -> str:
     """The article's headline: a heading the ``<title>`` or og:title starts with, else the heading right above
     the main text; ``<title>`` without its channel and site suffix when neither exists. A heading that is the
     site or channel name (the ``<title>`` does not start with it and it sits in the page head) never wins."""
