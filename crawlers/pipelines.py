@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import TZ, get_settings
 from crawlers.items import ArticleItem, HomepageItem, RankingItem
+from crawlers.pages.plausibility import fallback_template
 from crawlers.registry import registry, site_for_url
 from models import (
     Appearance,
@@ -83,6 +84,8 @@ class SiteHealth:
     waf_challenges: int = 0
     not_recorded: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    # page-object template -> articles the generic extractor read because that template's result was implausible
+    fallbacks: dict[str, int] = field(default_factory=dict)
 
     def note(self, url: str, reason: str) -> None:
         if len(self.errors) < MAX_ERRORS_PER_SITE:
@@ -276,6 +279,9 @@ class CrawlStore:
             if item.published_at is None:
                 health.missing_dates += 1
                 health.note(parsed.response_url, "no publication date")
+            template = fallback_template(item.extractor)
+            if template:
+                health.fallbacks[template] = health.fallbacks.get(template, 0) + 1
         health.items += 1
 
     def _store_item(self, s: Session, parsed: Parsed) -> None:
@@ -434,12 +440,21 @@ class CrawlStore:
         finished = datetime.now(TZ)
         with self._lock:  # a copy: the counters move on while the rows are written
             rows = sorted(
-                ((k, replace(h, errors=list(h.errors))) for k, h in self.health.items()), key=lambda r: r[0]
+                (
+                    (k, replace(h, errors=list(h.errors), fallbacks=dict(h.fallbacks)))
+                    for k, h in self.health.items()
+                ),
+                key=lambda r: r[0],
             )
         for key, h in rows:
             errors = list(h.errors)
             if h.not_recorded:
                 errors.append({"url": "", "reason": f"{h.not_recorded} URL(s) not in the replayed recording"})
+            for template, count in sorted(h.fallbacks.items()):
+                reason = (
+                    f"page object {template} implausible on {count} page(s): read by the generic extractor"
+                )
+                errors.append({"url": "", "reason": reason, "template": template, "fallbacks": str(count)})
             upsert(
                 s,
                 CrawlStat,

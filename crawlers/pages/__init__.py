@@ -7,6 +7,8 @@ and ``ranking_parser_for(url)`` do the same for homepages and ranking lists.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from datetime import datetime
 from types import ModuleType
 
@@ -35,7 +37,10 @@ from crawlers.pages.article import ArticlePage
 from crawlers.pages.common import ParseError
 from crawlers.pages.generic import GenericArticle
 from crawlers.pages.homepage import HomepagePage, homepage_page_for
+from crawlers.pages.plausibility import fallback_extractor, implausible
 from crawlers.pages.ranking import RankingParser, ranking_parser_for
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "SITE_MODULES",
@@ -100,16 +105,40 @@ class ArticleParser:
         """Like ``parse`` on an already parsed tree."""
         failures: list[str] = []
         for page in self.pages:
-            if page.matches(root):
-                try:
-                    return page().parse_tree(url, root, fetched_at)
-                except ParseError as exc:
-                    failures.append(str(exc))
+            if not page.matches(root):
+                continue
+            try:
+                item = page().parse_tree(url, root, fetched_at)
+            except ParseError as exc:
+                failures.append(str(exc))
+                continue
+            reason = implausible(item.body, root)
+            if not reason:
+                return item
+            generic = self._generic(url, root, fetched_at)
+            if generic is None or len(generic.body) <= len(item.body):
+                return item
+            log.warning("%s: %s at %s; the generic extractor read the page", item.extractor, reason, url)
+            # the site's own metadata (title, date, source) stays when it found any: its selectors still match
+            return replace(
+                generic,
+                title=item.title or generic.title,
+                published_at=item.published_at or generic.published_at,
+                source=item.source or generic.source,
+                author=item.author or generic.author,
+                extractor=fallback_extractor(item.extractor),
+            )
         try:
             return GenericArticle(self.site).parse_tree(url, root, fetched_at)
         except ParseError as exc:
             failures.append(str(exc))
             raise ParseError("; ".join(failures)) from exc
+
+    def _generic(self, url: str, root: etree._Element, fetched_at: datetime) -> ArticleItem | None:
+        try:
+            return GenericArticle(self.site).parse_tree(url, root, fetched_at)
+        except ParseError:
+            return None
 
 
 def article_parser_for(url: str) -> ArticleParser:

@@ -25,6 +25,9 @@ BOILERPLATE = (
     re.compile(r"^(?:您的浏览器暂时无法播放此视频|关注公众号[:：]|新酷产品第一时间免费试玩)"),
     re.compile(r"(?:>>|》》)\s*\|?$"),  # "返回腾讯网首页>>", "点击进入…>>", pagers "|<<1234下一页>>|"
     re.compile(r"^\d{1,2}$"),  # page numbers
+    re.compile(
+        r"^(?:展开全文|阅读全文|查看全文|点击展开全文|展开剩余\d+%)\s*[>›▼∨]?$"
+    ),  # the text is all there
 )
 # Related-link lists start here; what follows is not the story (once the story has begun).
 STOP_LINES = re.compile(r"^(?:延伸阅读|相关阅读|相关新闻|相关链接|推荐阅读)[:：]?$")
@@ -117,7 +120,7 @@ class ArticlePage:
         return (
             common.source_from_text(byline)
             or common.clean_source(common.meta(root, "source", "og:site_name"))
-            or common.source_from_text(common.text_of(_body_or_root(root))[:3000])
+            or common.source_from_text(common.page_text(root)[:3000])
         )
 
     def author(self, root: etree._Element, byline: str) -> str:
@@ -155,8 +158,3 @@ class ArticlePage:
             lines.append(line)
             told += len(line)
         return common.join_body(lines, self.drop_lines)
-
-
-def _body_or_root(root: etree._Element) -> etree._Element:
-    body = root.find(".//body")
-    return body if body is not None else root

@@ -67,6 +67,10 @@ def parse_html(html_text: str) -> lxml_html.HtmlElement:
         raise ParseError(f"expected decoded HTML text, got {type(html_text).__name__}")
     if not html_text.strip():
         raise ParseError("empty document")
+    head = html_text[:2048]
+    if sum(char < " " and char not in "\t\n\r\f" for char in head) > 0.01 * len(head):
+        # a binary response (image, archive, PDF) decoded as text: no page in it, whatever lxml would make of it
+        raise ParseError("binary content, not HTML")
     try:
         root = lxml_html.document_fromstring(html_text.encode("utf-8", errors="replace"), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
@@ -98,41 +102,46 @@ def text_of(element: etree._Element) -> str:
     return clean(" ".join(_visible_strings(element)))
 
 
+_last_page_text: list[tuple[etree._Element, str]] = []
+
+
+def page_text(root: etree._Element) -> str:
+    """``text_of`` the page's <body>, remembered for the last page (bylines, dates and sources all search it)."""
+    if _last_page_text and _last_page_text[0][0] is root:
+        return _last_page_text[0][1]
+    body = root.find(".//body")
+    text = text_of(body if body is not None else root)
+    _last_page_text[:] = [(root, text)]
+    return text
+
+
 def _visible_strings(element: etree._Element) -> Iterable[str]:
-    for node in element.iter():
-        if not isinstance(node.tag, str):
-            if node.tail and node is not element:
-                yield node.tail
-            continue
-        if node.tag in _DROP_TAGS:
-            if node.tail and node is not element:
-                yield node.tail
-            continue
-        if node.text and not _inside_dropped(node, element):
-            yield node.text
-        if node.tail and node is not element and not _inside_dropped(node.getparent(), element):
+    """Text and tails in document order, without the text inside dropped elements (one pass over the tree)."""
+    if isinstance(element.tag, str) and element.tag in _DROP_TAGS:
+        return
+    walker = etree.iterwalk(element, events=("start", "end"))
+    for event, node in walker:
+        if event == "start":
+            if isinstance(node.tag, str) and node.tag in _DROP_TAGS:
+                walker.skip_subtree()
+            elif node.text:
+                yield node.text
+        elif node is not element and node.tail:
             yield node.tail
 
 
-def _inside_dropped(node: etree._Element | None, stop: etree._Element) -> bool:
-    while node is not None:
-        if isinstance(node.tag, str) and node.tag in _DROP_TAGS:
-            return True
-        if node is stop:
-            return False
-        node = node.getparent()
-    return False
-
-
 def blocks(
-    element: etree._Element, noise: Sequence[CSSSelector] = (), drop_link_lines: bool = False
+    element: etree._Element,
+    noise: Sequence[CSSSelector] = (),
+    drop_link_lines: bool = False,
+    skip_elements: Iterable[etree._Element] = (),
 ) -> list[str]:
     """Text blocks (paragraphs) of a container: block elements and <br> break lines; noise removed.
 
     With ``drop_link_lines`` a line made (almost) only of link text is dropped: inside an article body such
     lines are related-news lists and "click here" teasers, not the story.
     """
-    skip: set[etree._Element] = set()
+    skip: set[etree._Element] = set(skip_elements)
     for selector in noise:
         skip.update(selector(element))
     lines: list[str] = []
@@ -349,8 +358,7 @@ _DATE_NEAR = re.compile(
 
 def date_near_title(root: etree._Element, title: str, now: datetime, window: int = 600) -> datetime | None:
     """The first full date in the page text right after the headline (bylines sit under titles)."""
-    body = root.find(".//body")
-    text = text_of(body if body is not None else root)
+    text = page_text(root)
     start = text.find(title) if title else -1
     region = text[start + len(title) : start + len(title) + window] if start >= 0 else text[:window]
     for found in _DATE_NEAR.finditer(region):

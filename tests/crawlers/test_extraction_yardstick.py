@@ -1,0 +1,73 @@
+"""The pinned floors of the generic extractor on the out-of-layout yardstick, beside trafilatura in the same run.
+
+The pages are third-party text kept out of the repository: ``python -m crawlers.pages.yardstick fetch`` brings
+them into var/extraction_eval/. Without that cache these tests skip (the hand-made family pages in
+test_pages_generic.py always run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from crawlers.pages.yardstick import GOLD_FILE, available, body_digest, gold_pages
+from crawlers.pages.yardstick_score import (
+    by_group,
+    generic_extract,
+    load,
+    score_pages,
+    summarise,
+    trafilatura_extract,
+)
+
+FLOOR = json.loads((Path(__file__).parent / "extraction_yardstick_floor.json").read_text(encoding="utf-8"))
+PAGES = gold_pages()
+CACHED = available(PAGES)
+needs_cache = pytest.mark.skipif(
+    len(CACHED) < len(PAGES),
+    reason="yardstick pages not cached: run `python -m crawlers.pages.yardstick fetch` (downloads public pages)",
+)
+
+
+def test_the_page_list_is_the_pinned_one() -> None:
+    assert hashlib.sha256(GOLD_FILE.read_bytes()).hexdigest() == FLOOR["pages_tsv_sha256"], (
+        "the yardstick changed: re-measure (bench/bench_extraction.py) and re-pin extraction_yardstick_floor.json"
+    )
+    assert len(PAGES) == FLOOR["pages"]
+    assert len({p.id for p in PAGES}) == len(PAGES)
+    assert {p.split for p in PAGES} == {"dev", "heldout"}
+    for page in PAGES:
+        assert page.title and page.body_start and page.body_end and page.body_chars > 80, page.id
+        assert len(page.body_start) <= 20 and len(page.body_end) <= 20, page.id
+
+
+@pytest.fixture(scope="module")
+def loaded():  # type: ignore[no-untyped-def]
+    return load(CACHED)
+
+
+@needs_cache
+def test_cached_pages_and_gold_bodies_match_their_hashes(loaded) -> None:  # type: ignore[no-untyped-def]
+    for page, _html, body in loaded:
+        assert hashlib.sha256(page.cache_file.read_bytes()).hexdigest() == page.page_sha256, page.id
+        assert body_digest(body) == page.body_sha256 and len(body) == page.body_chars, page.id
+
+
+@needs_cache
+def test_generic_extractor_is_above_the_floor_and_beside_trafilatura(loaded) -> None:  # type: ignore[no-untyped-def]
+    ours = score_pages(generic_extract, loaded)
+    theirs = score_pages(trafilatura_extract, loaded)
+    floor = FLOOR["floor"]
+    overall, held = summarise(ours), summarise([s for s in ours if s.page.split == "heldout"])
+    detail = [(s.page.id, round(s.body_f1, 3), s.title_ok, s.date_ok) for s in ours if s.page.split == "dev"]
+    for name, got in (("all", overall), ("heldout", held)):
+        assert got.body_f1 >= floor[name]["body_char_f1"], (name, got, detail)
+        assert got.title >= floor[name]["title"], (name, got, detail)
+        assert got.date >= floor[name]["date"], (name, got, detail)
+    for family, got in by_group(ours, lambda s: s.page.family).items():
+        assert got.body_f1 >= floor["family_body_char_f1"][family], (family, got)
+    # the reason for a generic extractor of our own: on the same pages, in the same run, it reads more of the text
+    assert overall.body_f1 > summarise(theirs).body_f1
