@@ -1,4 +1,6 @@
-"""Measure the classifier, the keyword baseline and city attribution on the held-out test split.
+"""Measure the classifier, the keyword baseline and city attribution: on the held-out test split of the labelled
+corpus, and on the out-of-source set (hand-labelled items of corpora the model never trains on, `nlp.outofsource`),
+overall and per source; plus leave-one-source-out folds over the training corpus.
 
 With 22 feedback and 23 trust items in the test split, one item moves kind macro-F1 by about 0.005–0.01, so every
 figure comes with a bootstrap interval, and two models are compared item by item on the same resamples (paired):
@@ -16,8 +18,10 @@ from sklearn.metrics import classification_report, confusion_matrix, f1_score
 from nlp import rules
 from nlp.classifier import RANDOM_STATE, CreditClassifier, Prediction
 from nlp.evaluation_data import LabelledItem, evaluation_sha256, load_labelled, prefecture_of
+from nlp.gazetteer import get_gazetteer
 from nlp.lexicon import DOMAINS, KINDS
-from nlp.places import attribute, primary_prefecture
+from nlp.outofsource import OutOfSourceItem, labels_sha256, load_items
+from nlp.places import Attribution, attribute, primary_prefecture
 
 
 @dataclass
@@ -231,3 +235,279 @@ def evaluate(model: CreditClassifier, items: list[LabelledItem] | None = None) -
         domain_interval=_interval([figures.domain(s) for s in samples]),
         predictions=preds,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Out of source: the hand-labelled items of corpora the model never trains on (nlp.outofsource), scored overall and
+# per source, every figure with its 95 % bootstrap interval, beside the cue-word baseline in the same run.
+
+OUTOFSOURCE_FIGURES: tuple[tuple[str, str], ...] = (
+    ("kind_macro_f1", "kind macro-F1"),
+    ("domain_macro_f1", "domain macro-F1 (credit items)"),
+    ("feedback_f1", "feedback F1"),
+    ("business_f1", "business-domain F1"),
+    ("fulltext_kind_macro_f1", "kind macro-F1, full-text reports"),
+    ("city_prefecture", "city: right prefecture"),
+    ("city_county_exact", "city: exact county when one is named"),
+    ("no_place_precision", "no city due → none given (no-place precision)"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure on one group of items: its value, 95 % bootstrap interval, and how many items it is counted on."""
+
+    value: float
+    interval: Interval
+    n: int
+
+
+@dataclass
+class SystemFigures:
+    """What one system (the model, the baseline) measured: group ("all" or a source) → figure name → Figure.
+    A figure is absent where its group has no item to count it on (no gold feedback item, no named county …)."""
+
+    name: str
+    groups: dict[str, dict[str, Figure]]
+
+
+@dataclass
+class OutOfSourceReport:
+    labels_sha256: str
+    counts: dict[
+        str, dict[str, int]
+    ]  # group → kind → items (plus "items", "fulltext", "with city", "no city")
+    model: SystemFigures
+    baseline: SystemFigures
+    misses: list[dict[str, str | None]] = field(default_factory=list)  # the model's wrong kinds, for reading
+
+    def floor_figures(self) -> dict[str, float]:
+        """The model's overall figures as pinned in the floor file, plus each source's kind macro-F1."""
+        out = {k: f.value for k, f in self.model.groups["all"].items()}
+        for group, figs in self.model.groups.items():
+            if group != "all" and "kind_macro_f1" in figs:
+                out[f"kind_macro_f1[{group}]"] = figs["kind_macro_f1"].value
+        return out
+
+
+def naive_city(title: str, body: str) -> str | None:
+    """City baseline: the first prefecture- or county-level name (longest match) in the title, else the body,
+    with no context rules; a name several divisions share goes to the lowest code."""
+    g = get_gazetteer()
+    names = {n for n in g.names() if len(n) >= 2}
+    for text in (title or "", body or ""):
+        i = 0
+        while i < len(text):
+            for size in range(min(12, len(text) - i), 1, -1):
+                cand = text[i : i + size]
+                if cand in names:
+                    hits = sorted(
+                        (d for d in g.lookup(cand) if d.prefecture_code is not None), key=lambda d: d.code
+                    )
+                    if hits:
+                        return hits[0].code
+            i += 1
+    return None
+
+
+class _Scored:
+    """Per-item right/wrong arrays of one system on the out-of-source items, counted with numpy for the bootstrap."""
+
+    def __init__(
+        self, items: list[OutOfSourceItem], preds: list[Prediction], cities: list[str | None]
+    ) -> None:
+        g = get_gazetteer()
+        kinds, domains = list(KINDS), [*DOMAINS, "none"]
+        self.n_kinds, self.n_domains = len(kinds), len(domains)
+        self.gold_kind = np.array([kinds.index(it.ref.kind) for it in items])
+        self.pred_kind = np.array([kinds.index(p.kind) for p in preds])
+        self.credit = np.array([it.ref.kind != "other" for it in items])
+        self.gold_domain = np.array([domains.index(it.ref.domain) if it.ref.domain else -1 for it in items])
+        self.pred_domain = np.array([domains.index(p.domain or "none") for p in preds])
+        self.fulltext = np.array([it.ref.fulltext for it in items])
+        self.with_city = np.array([bool(it.ref.cities) for it in items])
+        self.got_city = np.array([c is not None for c in cities])
+        self.pref_ok = np.array(
+            [
+                c is not None and prefecture_of(c) in {prefecture_of(x) for x in it.ref.cities}
+                for it, c in zip(items, cities, strict=True)
+            ]
+        )
+        county = [[x for x in it.ref.cities if (d := g.get(x)) and d.level == "county"] for it in items]
+        self.with_county = np.array([bool(c) for c in county])
+        self.county_ok = np.array([c in cs for c, cs in zip(cities, county, strict=True)])
+        self.feedback = kinds.index("feedback")
+        self.business = domains.index("business")
+
+    def figures(
+        self, idx: np.ndarray, scored_kinds: list[int], scored_domains: list[int]
+    ) -> dict[str, float]:
+        out: dict[str, float] = {}
+        gk, pk = self.gold_kind[idx], self.pred_kind[idx]
+        out["kind_macro_f1"] = _macro(gk, pk, self.n_kinds, scored_kinds)
+        if self.feedback in scored_kinds:
+            out["feedback_f1"] = _macro(gk, pk, self.n_kinds, [self.feedback])
+        c = idx[self.credit[idx]]
+        if len(c):
+            gd, pd = self.gold_domain[c], self.pred_domain[c]
+            out["domain_macro_f1"] = _macro(gd, pd, self.n_domains, scored_domains)
+            if self.business in scored_domains:
+                out["business_f1"] = _macro(gd, pd, self.n_domains, [self.business])
+        f = idx[self.fulltext[idx]]
+        if len(f):
+            present = sorted({int(k) for k in self.gold_kind[f]})
+            out["fulltext_kind_macro_f1"] = _macro(
+                self.gold_kind[f], self.pred_kind[f], self.n_kinds, present
+            )
+        w = idx[self.with_city[idx]]
+        if len(w):
+            out["city_prefecture"] = float(self.pref_ok[w].mean())
+        k = idx[self.with_county[idx]]
+        if len(k):
+            out["city_county_exact"] = float(self.county_ok[k].mean())
+        z = idx[~self.with_city[idx]]
+        if len(z):
+            out["no_place_precision"] = float(1 - self.got_city[z].mean())
+        return out
+
+    def counted_on(self, idx: np.ndarray) -> dict[str, int]:
+        credit = int(self.credit[idx].sum())
+        return {
+            "kind_macro_f1": len(idx),
+            "feedback_f1": len(idx),
+            "domain_macro_f1": credit,
+            "business_f1": credit,
+            "fulltext_kind_macro_f1": int(self.fulltext[idx].sum()),
+            "city_prefecture": int(self.with_city[idx].sum()),
+            "city_county_exact": int(self.with_county[idx].sum()),
+            "no_place_precision": int((~self.with_city[idx]).sum()),
+        }
+
+
+def _system_figures(
+    name: str, items: list[OutOfSourceItem], s: _Scored, groups: dict[str, np.ndarray], rounds: int
+) -> SystemFigures:
+    out: dict[str, dict[str, Figure]] = {}
+    for group, idx in groups.items():
+        # Labels scored are fixed on the whole group, so a resample missing a class scores it 0, not "absent".
+        scored_kinds = sorted({int(k) for k in s.gold_kind[idx]})
+        c = idx[s.credit[idx]]
+        scored_domains = sorted({int(d) for d in s.gold_domain[c]})
+        point = s.figures(idx, scored_kinds, scored_domains)
+        rng = np.random.default_rng(RANDOM_STATE)
+        samples = [
+            s.figures(idx[rng.integers(0, len(idx), len(idx))], scored_kinds, scored_domains)
+            for _ in range(rounds)
+        ]
+        n = s.counted_on(idx)
+        out[group] = {
+            key: Figure(round(value, 4), _interval([x[key] for x in samples if key in x]), n[key])
+            for key, value in point.items()
+        }
+    return SystemFigures(name, out)
+
+
+def evaluate_outofsource(
+    model: CreditClassifier, items: list[OutOfSourceItem] | None = None, rounds: int = BOOTSTRAP_ROUNDS
+) -> OutOfSourceReport:
+    """Every out-of-source figure of the model and of the cue-word baseline, overall and per source."""
+    items = items if items is not None else load_items()
+    rows = [{"id": it.id, "title": it.title, "body": it.body} for it in items]
+    preds = model.predict(rows)
+    base = rules.predict(rows)
+    model_cities = [primary_code(attribute(it.title, it.body)) for it in items]
+    base_cities = [naive_city(it.title, it.body) for it in items]
+    groups = {"all": np.arange(len(items))}
+    for source in sorted({it.ref.source for it in items}):
+        groups[source] = np.array([n for n, it in enumerate(items) if it.ref.source == source])
+    counts: dict[str, dict[str, int]] = {}
+    for group, idx in groups.items():
+        sel = [items[i] for i in idx]
+        counts[group] = {k: sum(1 for it in sel if it.ref.kind == k) for k in KINDS}
+        counts[group]["items"] = len(sel)
+        counts[group]["fulltext"] = sum(1 for it in sel if it.ref.fulltext)
+        counts[group]["with city"] = sum(1 for it in sel if it.ref.cities)
+        counts[group]["random stratum"] = sum(1 for it in sel if it.ref.stratum == "random")
+    misses: list[dict[str, str | None]] = [
+        {"ref": f"{it.ref.source}#{it.id}", "gold": it.ref.kind, "got": p.kind}
+        for it, p in zip(items, preds, strict=True)
+        if p.kind != it.ref.kind
+    ]
+    return OutOfSourceReport(
+        labels_sha256=labels_sha256(),
+        counts=counts,
+        model=_system_figures("model", items, _Scored(items, preds, model_cities), groups, rounds),
+        baseline=_system_figures(
+            "cue-word baseline", items, _Scored(items, base, base_cities), groups, rounds
+        ),
+        misses=misses,
+    )
+
+
+def primary_code(attributions: list[Attribution]) -> str | None:
+    """The code of the heaviest attribution (a county when the text names one), or None."""
+    return attributions[0].code if attributions else None
+
+
+def outofsource_markdown(report: OutOfSourceReport) -> str:
+    """The out-of-source tables as Markdown: counts, then each figure per group, model beside baseline."""
+    groups = list(report.model.groups)
+    lines = [
+        f"Labels sha256 `{report.labels_sha256[:16]}…`; 95 % percentile bootstrap intervals "
+        f"({BOOTSTRAP_ROUNDS} resamples of each group's items); n = items the figure is counted on. Baseline: kind "
+        "and domain by the cue words of the credit lexicon (`nlp.rules`), cities by the first division name in the "
+        "text (`naive_city`).",
+        "",
+        "| group | items | " + " | ".join(KINDS) + " | full-text | with city | random stratum |",
+        "|---|" + "---|" * (len(KINDS) + 4),
+    ]
+    for group in groups:
+        c = report.counts[group]
+        lines.append(
+            f"| {group} | {c['items']} | "
+            + " | ".join(str(c[k]) for k in KINDS)
+            + f" | {c['fulltext']} | {c['with city']} | {c['random stratum']} |"
+        )
+    for key, title in OUTOFSOURCE_FIGURES:
+        lines += ["", f"**{title}**", "", "| group | n | model | baseline |", "|---|---|---|---|"]
+        for group in groups:
+            m = report.model.groups[group].get(key)
+            b = report.baseline.groups[group].get(key)
+            if m is None:
+                continue
+            base = f"{b.value:.3f} ({b.interval})" if b is not None else "—"
+            lines.append(f"| {group} | {m.n} | {m.value:.3f} ({m.interval}) | {base} |")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Leave one source out over the training corpus: each fold holds out every item of one source.
+
+# Id prefix of a labelled row → the source it comes from (two prefixes of THUCNews, two of the monitored sites).
+SOURCE_OF_PREFIX: dict[str, str] = {
+    "bdci": "bdci2019_news_sentiment",
+    "thuc": "thucnews",
+    "thucfull": "thucnews",
+    "ccks": "ccks2019_fin_event_subject",
+    "seed": "seeds",
+    "head": "monitored_sites",
+    "page": "monitored_sites",
+}
+
+
+def source_of(item_id: str) -> str:
+    """The source group of a labelled row by its id prefix (an unknown prefix is a group of its own)."""
+    prefix = item_id.split(":", 1)[0]
+    return SOURCE_OF_PREFIX.get(prefix, prefix)
+
+
+def leave_one_source_out(ids: list[str]) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(held-out source, train indices, test indices) for each source among `ids`, sources sorted by name.
+
+    Unlike a random split, the test fold shares no outlet, period or writing style with training, which is what
+    the out-of-source set measures too; use it to choose features and weights before reading that set."""
+    groups = np.array([source_of(i) for i in ids])
+    return [
+        (source, np.flatnonzero(groups != source), np.flatnonzero(groups == source))
+        for source in sorted(set(groups.tolist()))
+    ]

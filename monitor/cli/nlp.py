@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from nlp.classifier import CreditClassifier
 
 
 def train(
@@ -59,9 +62,27 @@ def evaluate(
         Path | None,
         typer.Option(help="Another model directory: compare item by item, with paired bootstrap intervals."),
     ] = None,
+    outofsource: Annotated[
+        bool,
+        typer.Option(
+            "--outofsource",
+            help="Score the hand-labelled items of corpora the model never trains on (per source, with "
+            "intervals, beside the cue-word baseline) instead of the test split; needs ../shared/corpus.",
+        ),
+    ] = False,
+    markdown: Annotated[
+        bool,
+        typer.Option(
+            "--markdown", help="With --outofsource: print the tables as Markdown (docs/quality.md)."
+        ),
+    ] = False,
 ) -> None:
     """Per-class precision/recall/F1, confusion matrices, CV on train, and the keyword baseline beside it."""
     from nlp.classifier import MODEL_DIR, CreditClassifier
+
+    if outofsource:
+        _evaluate_outofsource(CreditClassifier.load(model_dir or MODEL_DIR), markdown)
+        return
     from nlp.evaluation import Interval, TaskScores, compare, predict_test
     from nlp.evaluation import evaluate as run
     from nlp.training import corpus_rows
@@ -106,6 +127,27 @@ def evaluate(
             f"{folds}-fold CV on train: kind macro-F1 {cv['kind_macro_f1']:.3f}, "
             f"domain macro-F1 {cv['domain_macro_f1']:.3f}"
         )
+
+
+def _evaluate_outofsource(model: CreditClassifier, markdown: bool) -> None:
+    from nlp.evaluation import OUTOFSOURCE_FIGURES, evaluate_outofsource, outofsource_markdown
+    from nlp.outofsource import OutOfSourceError
+
+    try:
+        report = evaluate_outofsource(model)
+    except OutOfSourceError as exc:
+        typer.echo(f"无法读取样本外评测集：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    if markdown:
+        typer.echo(outofsource_markdown(report), nl=False)
+        return
+    for group, figures in report.model.groups.items():
+        typer.echo(f"\n== {group}: {report.counts[group]['items']} items")
+        for key, title in OUTOFSOURCE_FIGURES:
+            m, b = figures.get(key), report.baseline.groups[group].get(key)
+            if m is not None:
+                base = f"baseline {b.value:.3f} ({b.interval})" if b is not None else ""
+                typer.echo(f"  {title:<40}{m.value:.3f} ({m.interval}) n={m.n}  {base}")
 
 
 def classify(batch: Annotated[int, typer.Option(help="Items classified per batch.")] = 256) -> None:
