@@ -7,11 +7,10 @@ import logging
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from config.settings import get_settings
-
-app = typer.Typer(help="creditwatch: city credit monitoring for a city credit office (信用办).", no_args_is_help=True)
+app = typer.Typer(
+    help="creditwatch: city credit monitoring for a city credit office (信用办).", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
 sites_app = typer.Typer(help="The monitored websites and portals.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -30,6 +29,7 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at IN
 @db_app.command("upgrade")
 def db_upgrade(url: str = typer.Option(None, help="Database URL (default: settings).")) -> None:
     """Apply migrations, then load the division gazetteer and the site registry."""
+    from config.settings import get_settings
     from monitor.setup import init_database
 
     summary = init_database(url or get_settings().database_url)
@@ -39,6 +39,8 @@ def db_upgrade(url: str = typer.Option(None, help="Database URL (default: settin
 @sites_app.command("list")
 def sites_list() -> None:
     """The site registry: key, name, domains, homepages, ranking sources."""
+    from rich.table import Table
+
     from crawlers.registry import registry
 
     table = Table("key", "name", "domains", "homepages", "ranking lists")
