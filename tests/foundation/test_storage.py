@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 import models
@@ -174,3 +174,22 @@ def test_datetimes_come_back_in_shanghai_time_and_naive_ones_are_refused(db_sess
 def test_division_load_is_idempotent(db_session: Session):
     assert load_divisions(db_session) == 3339
     assert load_divisions(db_session) == 0
+
+
+def test_division_load_stores_every_gazetteer_row(db_session: Session):
+    from models import Division
+    from nlp.gazetteer import get_gazetteer
+
+    load_divisions(db_session)
+    stored = {
+        d.code: (d.name, d.level, d.parent_code, d.aliases) for d in db_session.scalars(select(Division))
+    }
+    expected = {d.code: (d.name, d.level, d.parent_code, "|".join(d.aliases)) for d in get_gazetteer().all()}
+    assert stored == expected
+    # A partial table (an older gazetteer) is completed and corrected, not duplicated.
+    db_session.execute(delete(Division).where(Division.level == "county"))
+    db_session.execute(update(Division).where(Division.code == "320200").values(name="旧名"))
+    assert load_divisions(db_session) == 3339
+    assert {
+        d.code: (d.name, d.level, d.parent_code, d.aliases) for d in db_session.scalars(select(Division))
+    } == expected
