@@ -174,9 +174,8 @@ class ArchiveMiddleware:
                 encoding=response.encoding if isinstance(response, TextResponse) else None,
                 error=error,
             )
-        except Exception as exc:  # the crawl goes on; the missing evidence is counted for the site
+        except Exception:  # the crawl goes on; the store counted the refused write and spooled the response
             log.exception("archiving %s failed", response.url)
-            self.store.failure(site_key(response.url), response.url, f"archive: {type(exc).__name__}: {exc}")
         return response
 
 

@@ -8,12 +8,21 @@ appearances and ranking entries linked to articles by URL). Settings read:
   the schema must exist (``creditwatch db upgrade``; `crawlers.run.run_crawl` does it).
 * ``CREDITWATCH_RUN_ID`` — names this crawl's parser-health rows (default: spider name + start time).
 * ``CREDITWATCH_STATS_FILE`` — where to write Scrapy's stats as JSON at the end (used by crawlers.run).
+* ``CREDITWATCH_SPOOL_DIR`` — where writes that storage refused are spooled (crawlers.spool; default
+  ``<data_dir>/spool/<run id>``).
+
+Items are written off the Twisted reactor thread: `StorePipeline` queues them and one writer thread stores them
+in batches, one transaction per batch (upserts on each table's natural key, so a batch retried after a lost
+connection stores nothing twice). A batch that fails is retried item by item; an item that still cannot be
+stored is spooled to disk, counted for its site, and fails the run (``creditwatch/storage_failures`` in the
+stats, a non-zero exit in crawlers.run) — nothing fetched is dropped silently.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
 import uuid
@@ -31,6 +40,7 @@ from sqlalchemy.orm import Session
 from config.settings import TZ, get_settings
 from crawlers.items import ArticleItem, HomepageItem, RankingItem
 from crawlers.registry import registry, site_for_url
+from crawlers.spool import Spool, SpooledFetch, item_to_json
 from models import (
     Appearance,
     Article,
@@ -55,6 +65,11 @@ HEALTH_EVERY_SECONDS = 30.0
 """How long writes wait for an unreachable database (PostgreSQL restart, failover) before failing again."""
 _T = TypeVar("_T")
 _STORE_ATTR = "_creditwatch_store"
+BATCH_ITEMS = 64
+"""Items per write transaction: enough to amortise the commit (an fsync on SQLite), small enough that a failed
+batch retried item by item costs little."""
+QUEUE_ITEMS = 1024
+"""Items waiting for the writer at most; beyond it the reactor waits (back-pressure instead of unbounded memory)."""
 
 
 @dataclass(slots=True)
@@ -98,9 +113,17 @@ class CrawlStore:
     """Database writes of one crawl; counts per-site parser health and writes it to `crawl_stats` at the end."""
 
     def __init__(
-        self, engine: Engine, spider_name: str, run_id: str, health_every: float = HEALTH_EVERY_SECONDS
+        self,
+        engine: Engine,
+        spider_name: str,
+        run_id: str,
+        health_every: float = HEALTH_EVERY_SECONDS,
+        spool: Spool | None = None,
     ) -> None:
         self.engine = engine
+        self.spool = spool
+        self.storage_failures = 0
+        """Writes (archive, items, parser health) that storage refused; any fails the run."""
         self.spider_name = spider_name
         self.run_id = run_id
         self.started_at = datetime.now(TZ)
@@ -131,7 +154,8 @@ class CrawlStore:
                 f"{name}-{datetime.now(TZ):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
             )
             every = settings.getfloat("CREDITWATCH_HEALTH_EVERY", HEALTH_EVERY_SECONDS)
-            store = cls(make_engine(url), name, run_id, every)
+            spool_dir = settings.get("CREDITWATCH_SPOOL_DIR") or (get_settings().data_dir / "spool" / run_id)
+            store = cls(make_engine(url), name, run_id, every, Spool(Path(spool_dir)))
             setattr(crawler, _STORE_ATTR, store)
         return store
 
@@ -154,6 +178,28 @@ class CrawlStore:
     ) -> int:
         key = site_key(final_url)
         self.site(key).responses += 1
+        try:
+            return self._archive(key, url, final_url, status, headers, body, fetched_at, encoding, error)
+        except Exception as exc:
+            self.refused(key, final_url, f"archive: {type(exc).__name__}: {exc}")
+            if self.spool is not None:
+                self.spool.fetch(
+                    SpooledFetch(url, final_url, status, headers, body, fetched_at, encoding, error)
+                )
+            raise
+
+    def _archive(
+        self,
+        key: str,
+        url: str,
+        final_url: str,
+        status: int,
+        headers: dict[str, Any],
+        body: bytes,
+        fetched_at: datetime,
+        encoding: str | None,
+        error: str | None,
+    ) -> int:
         return self._write(
             f"archiving {url}",
             lambda s: (
@@ -266,10 +312,43 @@ class CrawlStore:
 
     # -- items -------------------------------------------------------------------------------------------------
     def store(self, parsed: Parsed) -> None:
+        self._write(f"storing {parsed.response_url}", lambda s: self._store_item(s, parsed))
+        self._count_stored(parsed)
+
+    def store_batch(self, batch: list[Parsed]) -> int:
+        """Store `batch` in one transaction; if that fails, item by item, so one bad item costs only itself.
+        An item that cannot be stored is spooled and counted (`refused`). Returns how many were stored."""
+        if not batch:
+            return 0
+        try:
+            self._write(f"storing {len(batch)} items", lambda s: self._store_items(s, batch))
+        except Exception:
+            log.warning("a batch of %d items failed; storing them one by one", len(batch), exc_info=True)
+        else:
+            for parsed in batch:
+                self._count_stored(parsed)
+            return len(batch)
+        stored = 0
+        for parsed in batch:
+            try:
+                self.store(parsed)
+                stored += 1
+            except Exception as exc:
+                log.exception("storing %s from %s failed", type(parsed.item).__name__, parsed.response_url)
+                self.refused(parsed.site, parsed.response_url, f"store: {type(exc).__name__}: {exc}")
+                if self.spool is not None:
+                    self.spool.item(spool_record(parsed))
+        return stored
+
+    def _store_items(self, s: Session, batch: list[Parsed]) -> None:
+        for parsed in batch:
+            self._store_item(s, parsed)
+
+    def _count_stored(self, parsed: Parsed) -> None:
+        """Parser health of a stored item (counted after its commit: a retried write must not count twice)."""
         item = parsed.item
         health = self.site(parsed.site)
-        self._write(f"storing {parsed.response_url}", lambda s: self._store_item(s, parsed))
-        if isinstance(item, ArticleItem):  # counted once stored (a retried write must not count twice)
+        if isinstance(item, ArticleItem):
             if not item.body.strip():
                 health.empty_bodies += 1
                 health.note(parsed.response_url, "empty body")
@@ -406,6 +485,12 @@ class CrawlStore:
         h.failures += 1
         h.note(url, reason)
 
+    def refused(self, site: str, url: str, reason: str) -> None:
+        """A write storage refused: a failure of the site, named as a storage failure, and of the whole run."""
+        with self._lock:
+            self.storage_failures += 1
+        self.failure(site, url, f"{STORAGE_FAILURE}{reason}")
+
     def waf(self, site: str, url: str, reason: str) -> None:
         h = self.site(site)
         h.waf_challenges += 1
@@ -461,16 +546,42 @@ class CrawlStore:
             )
 
     def close(self) -> None:
-        self.write_health()
-        self.engine.dispose()
+        try:
+            self.write_health()
+        except Exception:
+            log.exception("writing parser health of run %s failed at close", self.run_id)
+            with self._lock:
+                self.storage_failures += 1
+        finally:
+            self.engine.dispose()
+
+
+STORAGE_FAILURE = "storage: "
+"""Prefix of a parser-health error that was a refused write (it makes the site's status `failing`)."""
+
+
+def spool_record(parsed: Parsed) -> dict[str, Any]:
+    """The JSON-lines record of an item storage refused (crawlers.spool reads it back)."""
+    return {
+        "item": item_to_json(parsed.item),
+        "site": parsed.site,
+        "request_url": parsed.request_url,
+        "response_url": parsed.response_url,
+        "fetch_id": parsed.fetch_id,
+        "list_name": parsed.list_name,
+    }
 
 
 class StorePipeline:
-    """Upserts every `Parsed` item; a failing item is logged and counted for its site, the crawl goes on."""
+    """Queues every `Parsed` item for a writer thread that stores them in batches (`CrawlStore.store_batch`),
+    so the reactor thread never waits on the database; close_spider drains the queue before the stats."""
 
-    def __init__(self, store: CrawlStore, crawler: Crawler | None = None) -> None:
+    def __init__(self, store: CrawlStore, crawler: Crawler | None = None, batch: int = BATCH_ITEMS) -> None:
         self.store = store
         self.crawler = crawler
+        self.batch = batch
+        self._queue: queue.Queue[Parsed | None] = queue.Queue(maxsize=QUEUE_ITEMS)
+        self._writer: threading.Thread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -479,21 +590,63 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Parsed):
             return item
-        try:
-            self.store.store(item)
-        except Exception as exc:  # one bad item must not stop the crawl; it is counted and logged
-            log.exception("storing %s from %s failed", type(item.item).__name__, item.response_url)
-            self.store.failure(item.site, item.response_url, f"store: {type(exc).__name__}: {exc}")
-        self.store.maybe_write_health()
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_loop, name="creditwatch-writer", daemon=True)
+            self._writer.start()
+        self._queue.put(item)
         return item
 
+    def _write_loop(self) -> None:
+        done = False
+        while not done:
+            first = self._queue.get()
+            batch: list[Parsed] = []
+            if first is None:
+                break
+            batch.append(first)
+            while len(batch) < self.batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    done = True
+                    break
+                batch.append(nxt)
+            try:
+                self.store.store_batch(batch)
+                self.store.maybe_write_health()
+            except Exception:  # store_batch spools what it cannot store; this is a bug, never a silent loss
+                log.exception("the writer failed on a batch of %d items", len(batch))
+                for parsed in batch:
+                    self.store.refused(parsed.site, parsed.response_url, "writer error")
+                    if self.store.spool is not None:
+                        self.store.spool.item(spool_record(parsed))
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+        self._queue.task_done()  # the end marker
+
+    def drain(self) -> None:
+        """Wait until every queued item is stored or spooled (the incremental spiders read what was stored)."""
+        if self._writer is not None:
+            self._queue.join()
+
     def close_spider(self) -> None:
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
         self.store.close()
         # crawlers.run reads the crawl's counters from this file (CREDITWATCH_STATS_FILE).
         target = self.crawler.settings.get("CREDITWATCH_STATS_FILE") if self.crawler else None
         if target and self.crawler is not None and self.crawler.stats is not None:
             stats = dict(self.crawler.stats.get_stats())
             stats["creditwatch/closed_at"] = datetime.now(TZ).isoformat()
+            stats["creditwatch/storage_failures"] = self.store.storage_failures
+            if self.store.spool is not None and (self.store.spool.items or self.store.spool.fetches):
+                stats["creditwatch/spool_dir"] = str(self.store.spool.folder)
+                stats["creditwatch/spooled_items"] = self.store.spool.items
+                stats["creditwatch/spooled_fetches"] = self.store.spool.fetches
             Path(target).write_text(json.dumps(stats, default=str, ensure_ascii=False), encoding="utf-8")
 
 
@@ -538,7 +691,9 @@ def health_rows(
                     "failures": r.failures,
                     "waf_challenges": r.waf_challenges,
                     "errors": list(r.errors or []),
-                    "status": health_status(
+                    "status": "failing"
+                    if any(str(e.get("reason", "")).startswith(STORAGE_FAILURE) for e in r.errors or [])
+                    else health_status(
                         r.items, r.responses, r.empty_bodies, r.missing_dates, r.failures, r.waf_challenges
                     ),
                 }

@@ -87,6 +87,7 @@ def test_store_links_appearances_to_articles_either_order_and_is_idempotent(craw
         pipeline.process_item(
             Parsed(homepage(), "people", "http://www.people.com.cn/", "http://www.people.com.cn/")
         )
+    pipeline.drain()  # the writer thread stores queued items; reads wait for it
     engine = make_engine(db_url)
     with session_scope(engine) as s:
         apps = s.scalars(select(Appearance).order_by(Appearance.position)).all()
@@ -98,6 +99,7 @@ def test_store_links_appearances_to_articles_either_order_and_is_idempotent(craw
     pipeline.process_item(
         Parsed(article(A2, body="新正文"), "sina", A2, A2)
     )  # re-fetched: updated, not duplicated
+    pipeline.drain()
     with session_scope(engine) as s:
         a2 = s.scalars(select(Article).where(Article.url == A2)).one()
         assert a2.body == "新正文"
@@ -114,6 +116,7 @@ def test_ranking_lists_stored_once_and_linked(crawler, db_url):
     for _ in range(2):
         pipeline.process_item(Parsed(item, "163", item.url, item.url, list_name="网易新闻排行榜·点击榜"))
     pipeline.process_item(Parsed(article(A2), "sina", A2, A2))
+    pipeline.drain()
     engine = make_engine(db_url)
     with session_scope(engine) as s:
         entries = s.scalars(select(RankingEntry).order_by(RankingEntry.rank)).all()
@@ -251,6 +254,7 @@ def test_snapshot_times_distinguish_snapshots(crawler, db_url):
     pipeline = StorePipeline.from_crawler(crawler)
     for minutes in (0, 30):
         pipeline.process_item(Parsed(homepage(NOW + timedelta(minutes=minutes)), "people", "u", "u"))
+    pipeline.drain()
     assert count(db_url, models.HomepageSnapshot) == 2 and count(db_url, Appearance) == 4
     assert isinstance(pipeline.store, CrawlStore)
 
@@ -286,6 +290,7 @@ def test_pending_links_only_from_recent_snapshots(crawler):
     )
     for item in (old, new):
         pipeline.process_item(Parsed(item, "people", item.url, item.url))
+    pipeline.drain()
     assert pipeline.store.pending_links(None, 10) == [("sina", A2)]
     assert set(pipeline.store.pending_links(None, 10, timedelta(days=30))) == {("sina", A2), ("people", A1)}
     assert pipeline.store.pending_links({"people"}, 10) == []
