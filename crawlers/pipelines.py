@@ -516,18 +516,21 @@ class CrawlStore:
         self._write("writing parser health", self._write_health)
 
     def _write_health(self, s: Session) -> None:
+        write_health_rows(s, self.health_rows())
+
+    def health_rows(self) -> list[dict[str, Any]]:
+        """This run's `crawl_stats` rows as of now (one per site)."""
         finished = datetime.now(TZ)
         with self._lock:  # a copy: the counters move on while the rows are written
             rows = sorted(
                 ((k, replace(h, errors=list(h.errors))) for k, h in self.health.items()), key=lambda r: r[0]
             )
+        out: list[dict[str, Any]] = []
         for key, h in rows:
             errors = list(h.errors)
             if h.not_recorded:
                 errors.append({"url": "", "reason": f"{h.not_recorded} URL(s) not in the replayed recording"})
-            upsert(
-                s,
-                CrawlStat,
+            out.append(
                 {
                     "run_id": self.run_id,
                     "spider": self.spider_name,
@@ -541,19 +544,27 @@ class CrawlStore:
                     "failures": h.failures,
                     "waf_challenges": h.waf_challenges,
                     "errors": errors,
-                },
-                key=["run_id", "site_key"],
+                }
             )
+        return out
 
     def close(self) -> None:
         try:
             self.write_health()
         except Exception:
-            log.exception("writing parser health of run %s failed at close", self.run_id)
+            log.exception("writing parser health of run %s failed at close; spooled", self.run_id)
             with self._lock:
                 self.storage_failures += 1
+            if self.spool is not None:  # re-ingested with the items: the run's health then shows the failure
+                for row in self.health_rows():
+                    self.spool.health(row)
         finally:
             self.engine.dispose()
+
+
+def write_health_rows(s: Session, rows: Iterable[dict[str, Any]]) -> None:
+    for row in rows:
+        upsert(s, CrawlStat, row, key=["run_id", "site_key"])
 
 
 STORAGE_FAILURE = "storage: "

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from crawlers.pipelines import CrawlStore, Parsed
-from crawlers.spool import FETCHES, ITEMS, SpooledFetch, item_from_json, read_lines
+from crawlers.pipelines import CrawlStore, Parsed, write_health_rows
+from crawlers.spool import FETCHES, HEALTH, ITEMS, SpooledFetch, item_from_json, read_lines
 from models import Fetch
-from storage.db import make_engine
+from storage.db import make_engine, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,8 @@ class ReingestReport:
 
 def reingest(folder: Path, db_url: str, run_id: str | None = None) -> ReingestReport:
     """Store the spooled fetches and items of `folder` into `db_url`; returns what was stored and what failed."""
-    if not (folder / ITEMS).is_file() and not (folder / FETCHES).is_file():
-        raise FileNotFoundError(f"no spool in {folder} ({ITEMS} / {FETCHES})")
+    if not any((folder / name).is_file() for name in (ITEMS, FETCHES, HEALTH)):
+        raise FileNotFoundError(f"no spool in {folder} ({ITEMS} / {FETCHES} / {HEALTH})")
     report = ReingestReport()
     store = CrawlStore(make_engine(db_url), "reingest", run_id or f"reingest-{folder.name}")
     try:
@@ -74,11 +75,20 @@ def reingest(folder: Path, db_url: str, run_id: str | None = None) -> ReingestRe
                 report.failed += 1
                 continue
             report.items += 1
+        health = read_lines(folder / HEALTH)
+        if health:  # the failed run's own parser health (its refused writes make it `failing`)
+            rows = [
+                {**r, "started_at": datetime.fromisoformat(r["started_at"]),
+                 "finished_at": datetime.fromisoformat(r["finished_at"])}
+                for r in health
+            ]  # fmt: skip
+            with session_scope(store.engine) as s:
+                write_health_rows(s, rows)
         store.close()
     finally:
         store.engine.dispose()
     if report.failed == 0:
-        for name in (ITEMS, FETCHES):
+        for name in (ITEMS, FETCHES, HEALTH):
             if (folder / name).is_file():
                 (folder / name).rename(folder / f"{name}.done")
     return report

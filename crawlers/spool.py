@@ -1,8 +1,9 @@
 """The spool of a crawl's writes that storage refused: JSON lines on disk, re-ingested once storage is back.
 
 A write that fails (database read-only, full, unreachable past its wait) must not lose what was fetched: the
-item is appended to ``<spool dir>/items.jsonl`` (the parsed item with its site and URLs) and an archive write
-that failed to ``fetches.jsonl`` (the raw response, base64). `reingest` stores both again — fetches first, then
+item is appended to ``<spool dir>/items.jsonl`` (the parsed item with its site and URLs), an archive write
+that failed to ``fetches.jsonl`` (the raw response, base64) and the run's parser health, when even that could
+not be written, to ``health.jsonl``. `reingest` stores both again — fetches first, then
 items, linked to their fetch by URL — with the same idempotent upserts as the crawl, so a spool re-ingested
 twice, or holding an item that did get stored, stores nothing twice. `creditwatch crawl-reingest DIR` runs it.
 """
@@ -21,6 +22,7 @@ from crawlers.items import ArticleItem, HeadlineItem, HomepageItem, RankingEntry
 
 ITEMS = "items.jsonl"
 FETCHES = "fetches.jsonl"
+HEALTH = "health.jsonl"
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -105,6 +107,10 @@ class Spool:
     def item(self, record: dict[str, Any]) -> None:
         self._append(ITEMS, record)
         self.items += 1
+
+    def health(self, row: dict[str, Any]) -> None:
+        """A parser-health row of the run (`crawl_stats`) that could not be written at its end."""
+        self._append(HEALTH, row)
 
     def fetch(self, fetch: SpooledFetch) -> None:
         self._append(FETCHES, fetch.to_json())
