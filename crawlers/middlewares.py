@@ -158,6 +158,8 @@ class ArchiveMiddleware:
         fetched_at = fetch_time(response, self.recorded_time)
         request.meta["fetched_at"] = fetched_at
         error = anti_bot_challenge(response.status, response.body, response.headers)
+        # WafMiddleware runs next on the same response object: it reuses this verdict instead of scanning again.
+        request.meta["waf_verdict"] = (id(response), error)
         if error:
             request.meta["waf"] = error
         elif request.meta.get("charset_conflict"):
@@ -190,9 +192,11 @@ class WafMiddleware:
         return cls(CrawlStore.from_crawler(crawler))
 
     def process_response(self, request: Request, response: Response) -> Response:
-        reason = request.meta.get("waf") or anti_bot_challenge(
-            response.status, response.body, response.headers
-        )
+        verdict = request.meta.get("waf_verdict")
+        if verdict is not None and verdict[0] == id(response):  # ArchiveMiddleware examined this response
+            reason = verdict[1]
+        else:
+            reason = anti_bot_challenge(response.status, response.body, response.headers)
         if not reason:
             return response
         if request.url.endswith("/robots.txt"):
