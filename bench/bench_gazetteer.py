@@ -42,7 +42,9 @@ def row_by_row(session: Session) -> None:
         upsert(session, Division, values, key=["code"])
 
 
-def timed(load: Callable[[Session], object], folder: Path, tag: str) -> tuple[float, set[tuple[str, str, str, str, str]]]:
+def timed(
+    load: Callable[[Session], object], folder: Path, tag: str
+) -> tuple[float, set[tuple[str, str, str, str, str]]]:
     engine = make_engine(f"sqlite:///{folder / f'{tag}.db'}")
     Base.metadata.create_all(engine)
     with Session(engine) as s:

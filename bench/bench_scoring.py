@@ -273,6 +273,9 @@ def main() -> None:
         say(
             f"  baseline (1 city-month × N): {r['baseline_s']:7.2f} s  {r['baseline_ms_per_city_month']:7.3f} ms/city-month"
         )
+        say(f"  ratio full / baseline: {r['full_s'] / r['baseline_s']:.2f}   "
+            f"target ≤ 10 s for every unit × 12 months: {'met' if r['full_s'] <= 10 else 'NOT met'}"
+            f"{'' if len(cities) >= len(units()) and len(months) == 12 else ' (this run is a subset)'}")  # fmt: skip
         say(f"  (synthetic inputs built in {r['synthetic_inputs_s']} s, not counted)", flush=True)
     db = bench_database(cities, months, args.db_articles, args.seed) if args.db_articles else None
     if args.json:
