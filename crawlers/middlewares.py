@@ -149,7 +149,13 @@ class ArchiveMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveMiddleware:
-        return cls(CrawlStore.from_crawler(crawler), crawler.settings.getbool("REPLAY_RECORDED_TIME"))
+        mw = cls(CrawlStore.from_crawler(crawler), crawler.settings.getbool("REPLAY_RECORDED_TIME"))
+        # Crawls without StorePipeline must still store the queued responses before the process ends.
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def spider_closed(self) -> None:
+        self.store.finish_writes()
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.headers.get(b"X-Replay") in (b"miss", b"default-robots"):
@@ -165,19 +171,18 @@ class ArchiveMiddleware:
         elif request.meta.get("charset_conflict"):
             error = request.meta["charset_conflict"]
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]
-        try:
-            request.meta["fetch_id"] = self.store.archive(
-                url=first_url,
-                final_url=response.url,
-                status=response.status,
-                headers=_headers(response),
-                body=response.body,
-                fetched_at=fetched_at,
-                encoding=response.encoding if isinstance(response, TextResponse) else None,
-                error=error,
-            )
-        except Exception:  # the crawl goes on; the store counted the refused write and spooled the response
-            log.exception("archiving %s failed", response.url)
+        # Queued for the store's writer thread (the reactor does not wait on the database); the callback's items
+        # carry the reference and are written after it. A refused write is counted and spooled by the store.
+        request.meta["fetch_id"] = self.store.queue_archive(
+            url=first_url,
+            final_url=response.url,
+            status=response.status,
+            headers=_headers(response),
+            body=response.body,
+            fetched_at=fetched_at,
+            encoding=response.encoding if isinstance(response, TextResponse) else None,
+            error=error,
+        )
         return response
 
 

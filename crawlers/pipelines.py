@@ -82,10 +82,25 @@ class Parsed:
     request_url: str
     """The URL asked for (before redirects): what homepages and ranking lists link to."""
     response_url: str
-    fetch_id: int | None = None
-    """Row of the archived response in `fetches`."""
+    fetch_id: int | FetchRef | None = None
+    """Row of the archived response in `fetches` (a `FetchRef` while its archive write is queued)."""
     list_name: str | None = None
     """Ranking lists: the stored list name (registry source name + the page's own list name)."""
+
+
+@dataclass(slots=True, eq=False)
+class FetchRef:
+    """A response queued for the archive; the writer sets `id` once it is stored (items queued after it — the
+    callback's — are written after it, so they find it set), None if storage refused it (then it is spooled)."""
+
+    fetch: SpooledFetch
+    site: str
+    id: int | None = None
+
+
+def fetch_id_of(parsed: Parsed) -> int | None:
+    ref = parsed.fetch_id
+    return ref.id if isinstance(ref, FetchRef) else ref
 
 
 @dataclass(slots=True)
@@ -132,6 +147,9 @@ class CrawlStore:
         self.health: dict[str, SiteHealth] = {}
         self._lock = threading.Lock()
         self._unreachable_since: float | None = None
+        self.batch = BATCH_ITEMS
+        self._queue: queue.Queue[FetchRef | Parsed | None] = queue.Queue(maxsize=QUEUE_ITEMS)
+        self._writer: threading.Thread | None = None
         try:
             with session_scope(engine) as s:
                 sync_sites(s, (e.model_dump() for e in registry()))
@@ -162,6 +180,93 @@ class CrawlStore:
     def site(self, key: str) -> SiteHealth:
         with self._lock:
             return self.health.setdefault(key, SiteHealth())
+
+    # -- the writer thread: archive and items, in the order the reactor queued them -------------------------------
+    def queue_archive(
+        self,
+        *,
+        url: str,
+        final_url: str,
+        status: int,
+        headers: dict[str, Any],
+        body: bytes,
+        fetched_at: datetime,
+        encoding: str | None,
+        error: str | None,
+    ) -> FetchRef:
+        """Queue one response for the archive (the reactor thread does not wait for the database)."""
+        key = site_key(final_url)
+        self.site(key).responses += 1
+        ref = FetchRef(SpooledFetch(url, final_url, status, headers, body, fetched_at, encoding, error), key)
+        self._put(ref)
+        return ref
+
+    def queue_item(self, parsed: Parsed) -> None:
+        self._put(parsed)
+
+    def _put(self, entry: FetchRef | Parsed) -> None:
+        if self._writer is None:
+            with self._lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(
+                        target=self._write_loop, name="creditwatch-writer", daemon=True
+                    )
+                    self._writer.start()
+        self._queue.put(entry)
+
+    def drain(self) -> None:
+        """Wait until everything queued is stored or spooled."""
+        if self._writer is not None:
+            self._queue.join()
+
+    def finish_writes(self) -> None:
+        """Store what is queued and stop the writer (at the end of the crawl; safe to call twice)."""
+        writer = self._writer
+        if writer is not None:
+            self._queue.put(None)
+            writer.join()
+            self._writer = None
+
+    def _write_loop(self) -> None:
+        done = False
+        while not done:
+            first = self._queue.get()
+            if first is None:
+                self._queue.task_done()
+                break
+            batch: list[FetchRef | Parsed] = [first]
+            while len(batch) < self.batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    done = True
+                    self._queue.task_done()
+                    break
+                batch.append(nxt)
+            try:
+                self.store_batch(batch)
+                self.maybe_write_health()
+            except Exception:  # store_batch spools what it cannot store; this is a bug, never a silent loss
+                log.exception("the writer failed on a batch of %d entries", len(batch))
+                for entry in batch:
+                    self._refuse(entry, "writer error")
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    def _refuse(self, entry: FetchRef | Parsed, reason: str) -> None:
+        """Count and spool one entry storage refused."""
+        if isinstance(entry, FetchRef):
+            entry.id = None
+            self.refused(entry.site, entry.fetch.final_url, f"archive: {reason}")
+            if self.spool is not None:
+                self.spool.fetch(entry.fetch)
+        else:
+            self.refused(entry.site, entry.response_url, f"store: {reason}")
+            if self.spool is not None:
+                self.spool.item(spool_record(entry))
 
     # -- the fetch archive -------------------------------------------------------------------------------------
     def archive(
@@ -315,34 +420,63 @@ class CrawlStore:
         self._write(f"storing {parsed.response_url}", lambda s: self._store_item(s, parsed))
         self._count_stored(parsed)
 
-    def store_batch(self, batch: list[Parsed]) -> int:
-        """Store `batch` in one transaction; if that fails, item by item, so one bad item costs only itself.
-        An item that cannot be stored is spooled and counted (`refused`). Returns how many were stored."""
+    def store_batch(self, batch: list[FetchRef | Parsed]) -> int:
+        """Store `batch` (responses for the archive and items) in one transaction; if that fails, entry by entry,
+        so one bad item costs only itself. What cannot be stored is spooled and counted (`refused`). Returns how
+        many items were stored."""
         if not batch:
             return 0
         try:
-            self._write(f"storing {len(batch)} items", lambda s: self._store_items(s, batch))
+            self._write(f"storing {len(batch)} entries", lambda s: self._store_items(s, batch))
         except Exception:
-            log.warning("a batch of %d items failed; storing them one by one", len(batch), exc_info=True)
+            log.warning("a batch of %d entries failed; storing them one by one", len(batch), exc_info=True)
         else:
-            for parsed in batch:
+            items = [e for e in batch if isinstance(e, Parsed)]
+            for parsed in items:
                 self._count_stored(parsed)
-            return len(batch)
+            return len(items)
+        for entry in batch:  # ids given inside the rolled-back transaction are void
+            if isinstance(entry, FetchRef):
+                entry.id = None
         stored = 0
-        for parsed in batch:
+        for entry in batch:
             try:
-                self.store(parsed)
-                stored += 1
+                if isinstance(entry, FetchRef):
+                    f = entry.fetch
+                    entry.id = self._archive(
+                        entry.site, f.url, f.final_url, f.status, f.headers, f.body, f.fetched_at, f.encoding,
+                        f.error,
+                    )  # fmt: skip
+                else:
+                    self.store(entry)
+                    stored += 1
             except Exception as exc:
-                log.exception("storing %s from %s failed", type(parsed.item).__name__, parsed.response_url)
-                self.refused(parsed.site, parsed.response_url, f"store: {type(exc).__name__}: {exc}")
-                if self.spool is not None:
-                    self.spool.item(spool_record(parsed))
+                log.exception("storing an entry from %s failed", _entry_url(entry))
+                self._refuse(entry, f"{type(exc).__name__}: {exc}")
         return stored
 
-    def _store_items(self, s: Session, batch: list[Parsed]) -> None:
-        for parsed in batch:
-            self._store_item(s, parsed)
+    def _store_items(self, s: Session, batch: list[FetchRef | Parsed]) -> None:
+        for entry in batch:
+            if isinstance(entry, FetchRef):
+                entry.id = self._archive_in(s, entry)
+            else:
+                self._store_item(s, entry)
+
+    def _archive_in(self, s: Session, ref: FetchRef) -> int:
+        f = ref.fetch
+        return archive_fetch(
+            s,
+            url=f.url,
+            final_url=f.final_url,
+            status=f.status,
+            headers=f.headers,
+            body=f.body,
+            fetched_at=f.fetched_at,
+            encoding=f.encoding,
+            site_id=self.site_ids.get(ref.site),
+            spider=self.spider_name,
+            error=f.error,
+        ).id
 
     def _count_stored(self, parsed: Parsed) -> None:
         """Parser health of a stored item (counted after its commit: a retried write must not count twice)."""
@@ -403,7 +537,7 @@ class CrawlStore:
                 "author": item.author[:256] or None,
                 "body": item.body,
                 "extractor": item.extractor[:64],
-                "fetch_id": parsed.fetch_id,
+                "fetch_id": fetch_id_of(parsed),
             },
             key=["url"],
         )
@@ -428,7 +562,7 @@ class CrawlStore:
                 "site_id": site_id,
                 "url": item.url,
                 "captured_at": item.captured_at,
-                "fetch_id": parsed.fetch_id,
+                "fetch_id": fetch_id_of(parsed),
             },
             key=["site_id", "captured_at"],
         )
@@ -459,7 +593,7 @@ class CrawlStore:
                 "period": item.period[:32] or None,
                 "url": item.url,
                 "captured_at": item.captured_at,
-                "fetch_id": parsed.fetch_id,
+                "fetch_id": fetch_id_of(parsed),
             },
             key=["site_id", "list_name", "captured_at"],
         )
@@ -571,6 +705,10 @@ STORAGE_FAILURE = "storage: "
 """Prefix of a parser-health error that was a refused write (it makes the site's status `failing`)."""
 
 
+def _entry_url(entry: FetchRef | Parsed) -> str:
+    return entry.fetch.final_url if isinstance(entry, FetchRef) else entry.response_url
+
+
 def spool_record(parsed: Parsed) -> dict[str, Any]:
     """The JSON-lines record of an item storage refused (crawlers.spool reads it back)."""
     return {
@@ -578,75 +716,35 @@ def spool_record(parsed: Parsed) -> dict[str, Any]:
         "site": parsed.site,
         "request_url": parsed.request_url,
         "response_url": parsed.response_url,
-        "fetch_id": parsed.fetch_id,
+        "fetch_id": fetch_id_of(parsed),
         "list_name": parsed.list_name,
     }
 
 
 class StorePipeline:
-    """Queues every `Parsed` item for a writer thread that stores them in batches (`CrawlStore.store_batch`),
-    so the reactor thread never waits on the database; close_spider drains the queue before the stats."""
+    """Queues every `Parsed` item for the store's writer thread, which stores responses and items in batches
+    (`CrawlStore.store_batch`), so the reactor thread never waits on the database; close_spider drains the
+    queue before the stats are written."""
 
-    def __init__(self, store: CrawlStore, crawler: Crawler | None = None, batch: int = BATCH_ITEMS) -> None:
+    def __init__(self, store: CrawlStore, crawler: Crawler | None = None) -> None:
         self.store = store
         self.crawler = crawler
-        self.batch = batch
-        self._queue: queue.Queue[Parsed | None] = queue.Queue(maxsize=QUEUE_ITEMS)
-        self._writer: threading.Thread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(CrawlStore.from_crawler(crawler), crawler)
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Parsed):
-            return item
-        if self._writer is None:
-            self._writer = threading.Thread(target=self._write_loop, name="creditwatch-writer", daemon=True)
-            self._writer.start()
-        self._queue.put(item)
+        if isinstance(item, Parsed):
+            self.store.queue_item(item)
         return item
 
-    def _write_loop(self) -> None:
-        done = False
-        while not done:
-            first = self._queue.get()
-            batch: list[Parsed] = []
-            if first is None:
-                break
-            batch.append(first)
-            while len(batch) < self.batch:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    done = True
-                    break
-                batch.append(nxt)
-            try:
-                self.store.store_batch(batch)
-                self.store.maybe_write_health()
-            except Exception:  # store_batch spools what it cannot store; this is a bug, never a silent loss
-                log.exception("the writer failed on a batch of %d items", len(batch))
-                for parsed in batch:
-                    self.store.refused(parsed.site, parsed.response_url, "writer error")
-                    if self.store.spool is not None:
-                        self.store.spool.item(spool_record(parsed))
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
-        self._queue.task_done()  # the end marker
-
     def drain(self) -> None:
-        """Wait until every queued item is stored or spooled (the incremental spiders read what was stored)."""
-        if self._writer is not None:
-            self._queue.join()
+        """Wait until every queued item is stored or spooled."""
+        self.store.drain()
 
     def close_spider(self) -> None:
-        if self._writer is not None:
-            self._queue.put(None)
-            self._writer.join()
+        self.store.finish_writes()
         self.store.close()
         # crawlers.run reads the crawl's counters from this file (CREDITWATCH_STATS_FILE).
         target = self.crawler.settings.get("CREDITWATCH_STATS_FILE") if self.crawler else None
