@@ -135,5 +135,19 @@ def test_mojibake_class_is_the_per_character_definition() -> None:
     codes = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     text = "".join(map(chr, codes))
     assert mojibake_score(text) * len(text) == pytest.approx(sum(map(bad, codes)), abs=0.5)
-    for code in (0x7F, 0x80, 0xFF, 0x100, 0x33FF, 0x3400, 0x4DBF, 0x4E00, 0xE000, 0xF8FF, 0xF900, 0x1FFFF, 0x20000):
+    for code in (
+        0x7F,
+        0x80,
+        0xFF,
+        0x100,
+        0x33FF,
+        0x3400,
+        0x4DBF,
+        0x4E00,
+        0xE000,
+        0xF8FF,
+        0xF900,
+        0x1FFFF,
+        0x20000,
+    ):
         assert (mojibake_score(chr(code)) == 1.0) == bad(code), hex(code)

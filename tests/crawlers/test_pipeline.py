@@ -190,6 +190,7 @@ def test_charset_middleware_trusts_the_page_when_the_header_lies():
                          headers={"Content-Type": "text/html; charset=utf-8"})  # fmt: skip
     assert "江阴" not in wrong.text
     fixed = CharsetMiddleware().process_response(request, wrong)
+    assert isinstance(fixed, HtmlResponse)
     assert "江阴市信用办发布通报" in fixed.text and fixed.encoding == "gb18030"
     assert "charset conflict" in request.meta["charset_conflict"]
     right = HtmlResponse(request.url, body=text.encode("utf-8").replace(b"gb2312", b"utf-8"), request=request,

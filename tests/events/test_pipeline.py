@@ -7,7 +7,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import Engine, select, update
@@ -225,10 +225,11 @@ def test_stage_is_idempotent_and_registers_institutions(engine: Engine) -> None:
     class Fake:
         """Only to force the `institution` kind; the real model is exercised above."""
 
-        meta: ClassVar[dict[str, str]] = {
-            "training_data_sha256": "f" * 64,
-            "created_at": "2026-11-23T00:00:00+08:00",
-        }
+        def __init__(self) -> None:
+            self.meta: dict[str, Any] = {
+                "training_data_sha256": "f" * 64,
+                "created_at": "2026-11-23T00:00:00+08:00",
+            }
 
         def predict(self, items):  # type: ignore[no-untyped-def]
             from nlp.classifier import Prediction

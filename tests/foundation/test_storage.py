@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, inspect, select, update
@@ -111,7 +112,9 @@ def test_bulk_upsert_rows_updates_chosen_columns_and_honours_overrides(db_sessio
     at = datetime(2024, 5, 1, 9, 30, tzinfo=TZ)
     key = ["model_name", "model_version", "division_code", "month"]
     base = {"model_name": "m", "model_version": "1", "month": "2024-05", "computed_at": at}
-    rows = [{**base, "division_code": f"32{n:04d}", "total": 80.0 + n, "rank": n} for n in range(7)]
+    rows: list[dict[str, Any]] = [
+        {**base, "division_code": f"32{n:04d}", "total": 80.0 + n, "rank": n} for n in range(7)
+    ]
     assert upsert_rows(db_session, IndexScore, rows, key, batch=3) == 7  # three batches
     again = [{**r, "total": r["total"] + 1, "rank": 99} for r in rows]
     upsert_rows(db_session, IndexScore, again, key, update=["total"], batch=3)
