@@ -6,13 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install services demo test lint typecheck pytest pytest-pg bench clean
+.PHONY: install services demo test lint typecheck pytest pytest-pg bench bench-full clean
 
 # Storage, pipeline, events/alerts and scheduler tests run a second time with PostgreSQL as the database
 # (the `engine`/`db_url` fixtures switch on CREDITWATCH_TEST_BACKEND); everything else runs once on SQLite.
 PG_TESTS := tests/foundation tests/crawlers/test_pipeline.py tests/crawlers/test_spiders_replay.py \
 	tests/events/test_pipeline.py tests/events/test_alerts.py tests/events/test_incidents.py \
-	tests/web/test_scheduler.py tests/portals/test_imports.py tests/portals/test_merge.py tests/scoring/test_store.py
+	tests/web/test_scheduler.py tests/portals/test_imports.py tests/portals/test_merge.py tests/scoring/test_store.py \
+	tests/faults/test_storage_faults.py
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +46,19 @@ pytest-pg: install services
 
 test: lint typecheck pytest pytest-pg
 
+# Every bench prints its figure beside a reference measured in the same run, and the ratio (docs/performance.md).
+# The sizes here keep the whole target to a few minutes on two cores; `make bench-full` runs each at its default
+# (full) size: scoring every county and prefecture × 12 months, a million articles of clustering.
 bench: install services
+	$(BIN)/python bench/bench_gazetteer.py
+	$(BIN)/python bench/bench_crawl.py --copies 6
+	$(BIN)/python bench/bench_portal_store.py --rows 5000
+	$(BIN)/python bench/bench_clustering.py --n 50000 --every 25000 --baseline 5000
+	$(BIN)/python bench/bench_scoring.py --limit 300
+	$(BIN)/python bench/bench_classify.py
+	$(BIN)/python bench/bench_extraction.py
+
+bench-full: install services
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -120,6 +120,10 @@ def main() -> None:
     print(f"peak memory (crawl process) : {summary.peak_rss_mb:7.1f} MiB RSS")
     print(f"baseline: raw replay fetch  : {fetch_rate:7.1f} pages/s  (httpx, 8 threads, no parsing/storage)")
     print(f"baseline: page objects only : {parse_rate:7.1f} pages/s  (decode + parse, no network/storage)")
+    ratio = pages / crawl_s / fetch_rate
+    print(
+        f"ratio crawl / replay fetch  : {ratio:7.2f}   (target ≥ 0.50: {'met' if ratio >= 0.5 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

@@ -70,8 +70,14 @@ def real_spider() -> None:
                 if n == 1:
                     results = [run_crawl("articles", replay_proxy=replay.proxy_url, db_url=db, init_db=False)]
                 else:
-                    results = run_distributed("articles", processes=n, redis_url=REDIS_URL, db_url=db,
-                                              replay_proxy=replay.proxy_url, worker_prefix="bench")
+                    results = run_distributed(
+                        "articles",
+                        processes=n,
+                        redis_url=REDIS_URL,
+                        db_url=db,
+                        replay_proxy=replay.proxy_url,
+                        worker_prefix="bench",
+                    )
                 wall = time.monotonic() - t
                 assert all(r.ok for r in results)
                 total = sum(pages(r.stats) for r in results)
@@ -82,8 +88,11 @@ def real_spider() -> None:
     if any(total != base for _, _, total, _ in rows):
         raise SystemExit(f"page counts differ between runs: {[r[2] for r in rows]} (lost or duplicated work)")
     for n, wall, total, rss in rows:
-        print(f"  {n} process(es): {wall:6.1f} s wall, {total} pages, {total / wall:6.1f} pages/s, "
-              f"duplicates {total - base}, peak RSS per process {rss:.0f} MiB")
+        print(
+            f"  {n} process(es): {wall:6.1f} s wall, {total} pages, {total / wall:6.1f} pages/s, "
+            f"duplicates {total - base}, peak RSS per process {rss:.0f} MiB"
+        )
+    print(f"  speed-up with 3 processes (reference: 1 process, same run): {rows[0][1] / rows[1][1]:.2f}x")
 
 
 def synthetic(pages_n: int = 1500) -> None:
@@ -97,8 +106,15 @@ def synthetic(pages_n: int = 1500) -> None:
             procs = []
             t = time.monotonic()
             for i in range(n):
-                cmd = walk_command(f"{site.url}/p/0.html", db, crawl_id, f"w{i}", REDIS_URL,
-                                   LOG_LEVEL="ERROR", CONCURRENT_REQUESTS=8)
+                cmd = walk_command(
+                    f"{site.url}/p/0.html",
+                    db,
+                    crawl_id,
+                    f"w{i}",
+                    REDIS_URL,
+                    LOG_LEVEL="ERROR",
+                    CONCURRENT_REQUESTS=8,
+                )
                 procs.append(subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}))
             peak = 0
             for p in procs:
@@ -114,8 +130,10 @@ def synthetic(pages_n: int = 1500) -> None:
             r.delete(k)
         rows.append((n, wall, len(hits), sum(hits.values()) - len(hits), peak / 1024))
     for n, wall, fetched, dup, rss in rows:
-        print(f"  {n} process(es): {wall:6.1f} s wall, {fetched} pages, {fetched / wall:6.1f} pages/s, "
-              f"duplicates {dup}, peak RSS per process {rss:.0f} MiB")
+        print(
+            f"  {n} process(es): {wall:6.1f} s wall, {fetched} pages, {fetched / wall:6.1f} pages/s, "
+            f"duplicates {dup}, peak RSS per process {rss:.0f} MiB"
+        )
     print(f"  speed-up with 3 processes: {rows[0][1] / rows[1][1]:.2f}x (2 cores on this machine)")
 
 

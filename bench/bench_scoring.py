@@ -273,6 +273,11 @@ def main() -> None:
         say(
             f"  baseline (1 city-month × N): {r['baseline_s']:7.2f} s  {r['baseline_ms_per_city_month']:7.3f} ms/city-month"
         )
+        full_size = len(units()) * 12
+        projected = r["full_s"] * full_size / r["city_months"]
+        say(f"  ratio full / baseline: {r['full_s'] / r['baseline_s']:.2f}   every unit × 12 months "
+            f"({full_size} city-months): {'measured' if r['city_months'] >= full_size else 'projected'} "
+            f"{projected:.1f} s, target ≤ 10 s {'met' if projected <= 10 else 'NOT met'}")  # fmt: skip
         say(f"  (synthetic inputs built in {r['synthetic_inputs_s']} s, not counted)", flush=True)
     db = bench_database(cities, months, args.db_articles, args.seed) if args.db_articles else None
     if args.json:

@@ -149,7 +149,13 @@ class ArchiveMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveMiddleware:
-        return cls(CrawlStore.from_crawler(crawler), crawler.settings.getbool("REPLAY_RECORDED_TIME"))
+        mw = cls(CrawlStore.from_crawler(crawler), crawler.settings.getbool("REPLAY_RECORDED_TIME"))
+        # Crawls without StorePipeline must still store the queued responses before the process ends.
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def spider_closed(self) -> None:
+        self.store.finish_writes()
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.headers.get(b"X-Replay") in (b"miss", b"default-robots"):
@@ -158,25 +164,25 @@ class ArchiveMiddleware:
         fetched_at = fetch_time(response, self.recorded_time)
         request.meta["fetched_at"] = fetched_at
         error = anti_bot_challenge(response.status, response.body, response.headers)
+        # WafMiddleware runs next on the same response object: it reuses this verdict instead of scanning again.
+        request.meta["waf_verdict"] = (id(response), error)
         if error:
             request.meta["waf"] = error
         elif request.meta.get("charset_conflict"):
             error = request.meta["charset_conflict"]
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]
-        try:
-            request.meta["fetch_id"] = self.store.archive(
-                url=first_url,
-                final_url=response.url,
-                status=response.status,
-                headers=_headers(response),
-                body=response.body,
-                fetched_at=fetched_at,
-                encoding=response.encoding if isinstance(response, TextResponse) else None,
-                error=error,
-            )
-        except Exception as exc:  # the crawl goes on; the missing evidence is counted for the site
-            log.exception("archiving %s failed", response.url)
-            self.store.failure(site_key(response.url), response.url, f"archive: {type(exc).__name__}: {exc}")
+        # Queued for the store's writer thread (the reactor does not wait on the database); the callback's items
+        # carry the reference and are written after it. A refused write is counted and spooled by the store.
+        request.meta["fetch_id"] = self.store.queue_archive(
+            url=first_url,
+            final_url=response.url,
+            status=response.status,
+            headers=_headers(response),
+            body=response.body,
+            fetched_at=fetched_at,
+            encoding=response.encoding if isinstance(response, TextResponse) else None,
+            error=error,
+        )
         return response
 
 
@@ -191,9 +197,11 @@ class WafMiddleware:
         return cls(CrawlStore.from_crawler(crawler))
 
     def process_response(self, request: Request, response: Response) -> Response:
-        reason = request.meta.get("waf") or anti_bot_challenge(
-            response.status, response.body, response.headers
-        )
+        verdict = request.meta.get("waf_verdict")
+        if verdict is not None and verdict[0] == id(response):  # ArchiveMiddleware examined this response
+            reason = verdict[1]
+        else:
+            reason = anti_bot_challenge(response.status, response.body, response.headers)
         if not reason:
             return response
         if request.url.endswith("/robots.txt"):

@@ -8,12 +8,21 @@ appearances and ranking entries linked to articles by URL). Settings read:
   the schema must exist (``creditwatch db upgrade``; `crawlers.run.run_crawl` does it).
 * ``CREDITWATCH_RUN_ID`` — names this crawl's parser-health rows (default: spider name + start time).
 * ``CREDITWATCH_STATS_FILE`` — where to write Scrapy's stats as JSON at the end (used by crawlers.run).
+* ``CREDITWATCH_SPOOL_DIR`` — where writes that storage refused are spooled (crawlers.spool; default
+  ``<data_dir>/spool/<run id>``).
+
+Items are written off the Twisted reactor thread: `StorePipeline` queues them and one writer thread stores them
+in batches, one transaction per batch (upserts on each table's natural key, so a batch retried after a lost
+connection stores nothing twice). A batch that fails is retried item by item; an item that still cannot be
+stored is spooled to disk, counted for its site, and fails the run (``creditwatch/storage_failures`` in the
+stats, a non-zero exit in crawlers.run) — nothing fetched is dropped silently.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
 import uuid
@@ -32,6 +41,7 @@ from config.settings import TZ, get_settings
 from crawlers.items import ArticleItem, HomepageItem, RankingItem
 from crawlers.pages.plausibility import fallback_template
 from crawlers.registry import registry, site_for_url
+from crawlers.spool import Spool, SpooledFetch, item_to_json
 from models import (
     Appearance,
     Article,
@@ -56,6 +66,11 @@ HEALTH_EVERY_SECONDS = 30.0
 """How long writes wait for an unreachable database (PostgreSQL restart, failover) before failing again."""
 _T = TypeVar("_T")
 _STORE_ATTR = "_creditwatch_store"
+BATCH_ITEMS = 64
+"""Items per write transaction: enough to amortise the commit (an fsync on SQLite), small enough that a failed
+batch retried item by item costs little."""
+QUEUE_ITEMS = 1024
+"""Items waiting for the writer at most; beyond it the reactor waits (back-pressure instead of unbounded memory)."""
 
 
 @dataclass(slots=True)
@@ -68,10 +83,25 @@ class Parsed:
     request_url: str
     """The URL asked for (before redirects): what homepages and ranking lists link to."""
     response_url: str
-    fetch_id: int | None = None
-    """Row of the archived response in `fetches`."""
+    fetch_id: int | FetchRef | None = None
+    """Row of the archived response in `fetches` (a `FetchRef` while its archive write is queued)."""
     list_name: str | None = None
     """Ranking lists: the stored list name (registry source name + the page's own list name)."""
+
+
+@dataclass(slots=True, eq=False)
+class FetchRef:
+    """A response queued for the archive; the writer sets `id` once it is stored (items queued after it — the
+    callback's — are written after it, so they find it set), None if storage refused it (then it is spooled)."""
+
+    fetch: SpooledFetch
+    site: str
+    id: int | None = None
+
+
+def fetch_id_of(parsed: Parsed) -> int | None:
+    ref = parsed.fetch_id
+    return ref.id if isinstance(ref, FetchRef) else ref
 
 
 @dataclass(slots=True)
@@ -101,9 +131,17 @@ class CrawlStore:
     """Database writes of one crawl; counts per-site parser health and writes it to `crawl_stats` at the end."""
 
     def __init__(
-        self, engine: Engine, spider_name: str, run_id: str, health_every: float = HEALTH_EVERY_SECONDS
+        self,
+        engine: Engine,
+        spider_name: str,
+        run_id: str,
+        health_every: float = HEALTH_EVERY_SECONDS,
+        spool: Spool | None = None,
     ) -> None:
         self.engine = engine
+        self.spool = spool
+        self.storage_failures = 0
+        """Writes (archive, items, parser health) that storage refused; any fails the run."""
         self.spider_name = spider_name
         self.run_id = run_id
         self.started_at = datetime.now(TZ)
@@ -112,6 +150,9 @@ class CrawlStore:
         self.health: dict[str, SiteHealth] = {}
         self._lock = threading.Lock()
         self._unreachable_since: float | None = None
+        self.batch = BATCH_ITEMS
+        self._queue: queue.Queue[FetchRef | Parsed | None] = queue.Queue(maxsize=QUEUE_ITEMS)
+        self._writer: threading.Thread | None = None
         try:
             with session_scope(engine) as s:
                 sync_sites(s, (e.model_dump() for e in registry()))
@@ -134,13 +175,101 @@ class CrawlStore:
                 f"{name}-{datetime.now(TZ):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
             )
             every = settings.getfloat("CREDITWATCH_HEALTH_EVERY", HEALTH_EVERY_SECONDS)
-            store = cls(make_engine(url), name, run_id, every)
+            spool_dir = settings.get("CREDITWATCH_SPOOL_DIR") or (get_settings().data_dir / "spool" / run_id)
+            store = cls(make_engine(url), name, run_id, every, Spool(Path(spool_dir)))
             setattr(crawler, _STORE_ATTR, store)
         return store
 
     def site(self, key: str) -> SiteHealth:
         with self._lock:
             return self.health.setdefault(key, SiteHealth())
+
+    # -- the writer thread: archive and items, in the order the reactor queued them -------------------------------
+    def queue_archive(
+        self,
+        *,
+        url: str,
+        final_url: str,
+        status: int,
+        headers: dict[str, Any],
+        body: bytes,
+        fetched_at: datetime,
+        encoding: str | None,
+        error: str | None,
+    ) -> FetchRef:
+        """Queue one response for the archive (the reactor thread does not wait for the database)."""
+        key = site_key(final_url)
+        self.site(key).responses += 1
+        ref = FetchRef(SpooledFetch(url, final_url, status, headers, body, fetched_at, encoding, error), key)
+        self._put(ref)
+        return ref
+
+    def queue_item(self, parsed: Parsed) -> None:
+        self._put(parsed)
+
+    def _put(self, entry: FetchRef | Parsed) -> None:
+        if self._writer is None:
+            with self._lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(
+                        target=self._write_loop, name="creditwatch-writer", daemon=True
+                    )
+                    self._writer.start()
+        self._queue.put(entry)
+
+    def drain(self) -> None:
+        """Wait until everything queued is stored or spooled."""
+        if self._writer is not None:
+            self._queue.join()
+
+    def finish_writes(self) -> None:
+        """Store what is queued and stop the writer (at the end of the crawl; safe to call twice)."""
+        writer = self._writer
+        if writer is not None:
+            self._queue.put(None)
+            writer.join()
+            self._writer = None
+
+    def _write_loop(self) -> None:
+        done = False
+        while not done:
+            first = self._queue.get()
+            if first is None:
+                self._queue.task_done()
+                break
+            batch: list[FetchRef | Parsed] = [first]
+            while len(batch) < self.batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    done = True
+                    self._queue.task_done()
+                    break
+                batch.append(nxt)
+            try:
+                self.store_batch(batch)
+                self.maybe_write_health()
+            except Exception:  # store_batch spools what it cannot store; this is a bug, never a silent loss
+                log.exception("the writer failed on a batch of %d entries", len(batch))
+                for entry in batch:
+                    self._refuse(entry, "writer error")
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    def _refuse(self, entry: FetchRef | Parsed, reason: str) -> None:
+        """Count and spool one entry storage refused."""
+        if isinstance(entry, FetchRef):
+            entry.id = None
+            self.refused(entry.site, entry.fetch.final_url, f"archive: {reason}")
+            if self.spool is not None:
+                self.spool.fetch(entry.fetch)
+        else:
+            self.refused(entry.site, entry.response_url, f"store: {reason}")
+            if self.spool is not None:
+                self.spool.item(spool_record(entry))
 
     # -- the fetch archive -------------------------------------------------------------------------------------
     def archive(
@@ -157,6 +286,28 @@ class CrawlStore:
     ) -> int:
         key = site_key(final_url)
         self.site(key).responses += 1
+        try:
+            return self._archive(key, url, final_url, status, headers, body, fetched_at, encoding, error)
+        except Exception as exc:
+            self.refused(key, final_url, f"archive: {type(exc).__name__}: {exc}")
+            if self.spool is not None:
+                self.spool.fetch(
+                    SpooledFetch(url, final_url, status, headers, body, fetched_at, encoding, error)
+                )
+            raise
+
+    def _archive(
+        self,
+        key: str,
+        url: str,
+        final_url: str,
+        status: int,
+        headers: dict[str, Any],
+        body: bytes,
+        fetched_at: datetime,
+        encoding: str | None,
+        error: str | None,
+    ) -> int:
         return self._write(
             f"archiving {url}",
             lambda s: (
@@ -269,10 +420,72 @@ class CrawlStore:
 
     # -- items -------------------------------------------------------------------------------------------------
     def store(self, parsed: Parsed) -> None:
+        self._write(f"storing {parsed.response_url}", lambda s: self._store_item(s, parsed))
+        self._count_stored(parsed)
+
+    def store_batch(self, batch: list[FetchRef | Parsed]) -> int:
+        """Store `batch` (responses for the archive and items) in one transaction; if that fails, entry by entry,
+        so one bad item costs only itself. What cannot be stored is spooled and counted (`refused`). Returns how
+        many items were stored."""
+        if not batch:
+            return 0
+        try:
+            self._write(f"storing {len(batch)} entries", lambda s: self._store_items(s, batch))
+        except Exception:
+            log.warning("a batch of %d entries failed; storing them one by one", len(batch), exc_info=True)
+        else:
+            items = [e for e in batch if isinstance(e, Parsed)]
+            for parsed in items:
+                self._count_stored(parsed)
+            return len(items)
+        for entry in batch:  # ids given inside the rolled-back transaction are void
+            if isinstance(entry, FetchRef):
+                entry.id = None
+        stored = 0
+        for entry in batch:
+            try:
+                if isinstance(entry, FetchRef):
+                    f = entry.fetch
+                    entry.id = self._archive(
+                        entry.site, f.url, f.final_url, f.status, f.headers, f.body, f.fetched_at, f.encoding,
+                        f.error,
+                    )  # fmt: skip
+                else:
+                    self.store(entry)
+                    stored += 1
+            except Exception as exc:
+                log.exception("storing an entry from %s failed", _entry_url(entry))
+                self._refuse(entry, f"{type(exc).__name__}: {exc}")
+        return stored
+
+    def _store_items(self, s: Session, batch: list[FetchRef | Parsed]) -> None:
+        for entry in batch:
+            if isinstance(entry, FetchRef):
+                entry.id = self._archive_in(s, entry)
+            else:
+                self._store_item(s, entry)
+
+    def _archive_in(self, s: Session, ref: FetchRef) -> int:
+        f = ref.fetch
+        return archive_fetch(
+            s,
+            url=f.url,
+            final_url=f.final_url,
+            status=f.status,
+            headers=f.headers,
+            body=f.body,
+            fetched_at=f.fetched_at,
+            encoding=f.encoding,
+            site_id=self.site_ids.get(ref.site),
+            spider=self.spider_name,
+            error=f.error,
+        ).id
+
+    def _count_stored(self, parsed: Parsed) -> None:
+        """Parser health of a stored item (counted after its commit: a retried write must not count twice)."""
         item = parsed.item
         health = self.site(parsed.site)
-        self._write(f"storing {parsed.response_url}", lambda s: self._store_item(s, parsed))
-        if isinstance(item, ArticleItem):  # counted once stored (a retried write must not count twice)
+        if isinstance(item, ArticleItem):
             if not item.body.strip():
                 health.empty_bodies += 1
                 health.note(parsed.response_url, "empty body")
@@ -330,7 +543,7 @@ class CrawlStore:
                 "author": item.author[:256] or None,
                 "body": item.body,
                 "extractor": item.extractor[:64],
-                "fetch_id": parsed.fetch_id,
+                "fetch_id": fetch_id_of(parsed),
             },
             key=["url"],
         )
@@ -355,7 +568,7 @@ class CrawlStore:
                 "site_id": site_id,
                 "url": item.url,
                 "captured_at": item.captured_at,
-                "fetch_id": parsed.fetch_id,
+                "fetch_id": fetch_id_of(parsed),
             },
             key=["site_id", "captured_at"],
         )
@@ -386,7 +599,7 @@ class CrawlStore:
                 "period": item.period[:32] or None,
                 "url": item.url,
                 "captured_at": item.captured_at,
-                "fetch_id": parsed.fetch_id,
+                "fetch_id": fetch_id_of(parsed),
             },
             key=["site_id", "list_name", "captured_at"],
         )
@@ -411,6 +624,12 @@ class CrawlStore:
         h = self.site(site)
         h.failures += 1
         h.note(url, reason)
+
+    def refused(self, site: str, url: str, reason: str) -> None:
+        """A write storage refused: a failure of the site, named as a storage failure, and of the whole run."""
+        with self._lock:
+            self.storage_failures += 1
+        self.failure(site, url, f"{STORAGE_FAILURE}{reason}")
 
     def waf(self, site: str, url: str, reason: str) -> None:
         h = self.site(site)
@@ -437,6 +656,10 @@ class CrawlStore:
         self._write("writing parser health", self._write_health)
 
     def _write_health(self, s: Session) -> None:
+        write_health_rows(s, self.health_rows())
+
+    def health_rows(self) -> list[dict[str, Any]]:
+        """This run's `crawl_stats` rows as of now (one per site)."""
         finished = datetime.now(TZ)
         with self._lock:  # a copy: the counters move on while the rows are written
             rows = sorted(
@@ -446,6 +669,7 @@ class CrawlStore:
                 ),
                 key=lambda r: r[0],
             )
+        out: list[dict[str, Any]] = []
         for key, h in rows:
             errors = list(h.errors)
             if h.not_recorded:
@@ -455,9 +679,7 @@ class CrawlStore:
                     f"page object {template} implausible on {count} page(s): read by the generic extractor"
                 )
                 errors.append({"url": "", "reason": reason, "template": template, "fallbacks": str(count)})
-            upsert(
-                s,
-                CrawlStat,
+            out.append(
                 {
                     "run_id": self.run_id,
                     "spider": self.spider_name,
@@ -471,17 +693,53 @@ class CrawlStore:
                     "failures": h.failures,
                     "waf_challenges": h.waf_challenges,
                     "errors": errors,
-                },
-                key=["run_id", "site_key"],
+                }
             )
+        return out
 
     def close(self) -> None:
-        self.write_health()
-        self.engine.dispose()
+        try:
+            self.write_health()
+        except Exception:
+            log.exception("writing parser health of run %s failed at close; spooled", self.run_id)
+            with self._lock:
+                self.storage_failures += 1
+            if self.spool is not None:  # re-ingested with the items: the run's health then shows the failure
+                for row in self.health_rows():
+                    self.spool.health(row)
+        finally:
+            self.engine.dispose()
+
+
+def write_health_rows(s: Session, rows: Iterable[dict[str, Any]]) -> None:
+    for row in rows:
+        upsert(s, CrawlStat, row, key=["run_id", "site_key"])
+
+
+STORAGE_FAILURE = "storage: "
+"""Prefix of a parser-health error that was a refused write (it makes the site's status `failing`)."""
+
+
+def _entry_url(entry: FetchRef | Parsed) -> str:
+    return entry.fetch.final_url if isinstance(entry, FetchRef) else entry.response_url
+
+
+def spool_record(parsed: Parsed) -> dict[str, Any]:
+    """The JSON-lines record of an item storage refused (crawlers.spool reads it back)."""
+    return {
+        "item": item_to_json(parsed.item),
+        "site": parsed.site,
+        "request_url": parsed.request_url,
+        "response_url": parsed.response_url,
+        "fetch_id": fetch_id_of(parsed),
+        "list_name": parsed.list_name,
+    }
 
 
 class StorePipeline:
-    """Upserts every `Parsed` item; a failing item is logged and counted for its site, the crawl goes on."""
+    """Queues every `Parsed` item for the store's writer thread, which stores responses and items in batches
+    (`CrawlStore.store_batch`), so the reactor thread never waits on the database; close_spider drains the
+    queue before the stats are written."""
 
     def __init__(self, store: CrawlStore, crawler: Crawler | None = None) -> None:
         self.store = store
@@ -492,23 +750,27 @@ class StorePipeline:
         return cls(CrawlStore.from_crawler(crawler), crawler)
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Parsed):
-            return item
-        try:
-            self.store.store(item)
-        except Exception as exc:  # one bad item must not stop the crawl; it is counted and logged
-            log.exception("storing %s from %s failed", type(item.item).__name__, item.response_url)
-            self.store.failure(item.site, item.response_url, f"store: {type(exc).__name__}: {exc}")
-        self.store.maybe_write_health()
+        if isinstance(item, Parsed):
+            self.store.queue_item(item)
         return item
 
+    def drain(self) -> None:
+        """Wait until every queued item is stored or spooled."""
+        self.store.drain()
+
     def close_spider(self) -> None:
+        self.store.finish_writes()
         self.store.close()
         # crawlers.run reads the crawl's counters from this file (CREDITWATCH_STATS_FILE).
         target = self.crawler.settings.get("CREDITWATCH_STATS_FILE") if self.crawler else None
         if target and self.crawler is not None and self.crawler.stats is not None:
             stats = dict(self.crawler.stats.get_stats())
             stats["creditwatch/closed_at"] = datetime.now(TZ).isoformat()
+            stats["creditwatch/storage_failures"] = self.store.storage_failures
+            if self.store.spool is not None and (self.store.spool.items or self.store.spool.fetches):
+                stats["creditwatch/spool_dir"] = str(self.store.spool.folder)
+                stats["creditwatch/spooled_items"] = self.store.spool.items
+                stats["creditwatch/spooled_fetches"] = self.store.spool.fetches
             Path(target).write_text(json.dumps(stats, default=str, ensure_ascii=False), encoding="utf-8")
 
 
@@ -553,7 +815,9 @@ def health_rows(
                     "failures": r.failures,
                     "waf_challenges": r.waf_challenges,
                     "errors": list(r.errors or []),
-                    "status": health_status(
+                    "status": "failing"
+                    if any(str(e.get("reason", "")).startswith(STORAGE_FAILURE) for e in r.errors or [])
+                    else health_status(
                         r.items, r.responses, r.empty_bodies, r.missing_dates, r.failures, r.waf_challenges
                     ),
                 }

@@ -31,6 +31,8 @@ from config.settings import TZ, get_settings
 
 SPIDERS = ("homepage", "ranking", "articles")
 LOG_TAIL_CHARS = 4000
+STORAGE_FAILED = 3
+"""Return code of a crawl that ran but could not store everything (the rest is spooled)."""
 
 
 @dataclass
@@ -50,6 +52,10 @@ class CrawlSummary:
     log_tail: str = ""
     replay_hits: int | None = None
     replay_misses: int | None = None
+    storage_failures: int = 0
+    """Writes storage refused; any makes the crawl fail (its items are in `spool_dir`)."""
+    spool_dir: str | None = None
+    """Where the refused items and responses were spooled (`creditwatch crawl-reingest` stores them)."""
 
     @property
     def ok(self) -> bool:
@@ -75,6 +81,8 @@ class CrawlSummary:
             "items": self.items,
             "replay_hits": self.replay_hits,
             "replay_misses": self.replay_misses,
+            "storage_failures": self.storage_failures,
+            "spool_dir": self.spool_dir,
             "sites": self.sites,
         }
 
@@ -134,9 +142,7 @@ def run_crawl(
         raise ValueError(f"unknown spider {spider!r}; one of {', '.join(SPIDERS)}")
     url = db_url or get_settings().database_url
     if init_db:
-        from monitor.setup import init_database
-
-        init_database(url)
+        _init_database(url)
     run_id = run_id or f"{spider}-{datetime.now(TZ):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     server = None
     if replay is not None and replay_proxy is None:
@@ -174,6 +180,11 @@ def run_crawl(
         seconds = time.monotonic() - started
         stats = json.loads(stats_file.read_text()) if stats_file.is_file() else {}
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
+    storage_failures = int(stats.get("creditwatch/storage_failures", 0))
+    if returncode == 0 and storage_failures:
+        returncode = (
+            STORAGE_FAILED  # Scrapy exits 0 after a crawl whose writes failed: the run did not succeed
+        )
     return CrawlSummary(
         spider=spider,
         run_id=run_id,
@@ -185,7 +196,17 @@ def run_crawl(
         log_tail=tail,
         replay_hits=hits,
         replay_misses=misses,
+        storage_failures=storage_failures,
+        spool_dir=stats.get("creditwatch/spool_dir"),
     )
+
+
+def _init_database(url: str) -> None:
+    """Schema, gazetteer and this registry's sites (storage is given the registry: it does not import it)."""
+    from crawlers.registry import registry
+    from storage.setup import init_database
+
+    init_database(url, (e.model_dump() for e in registry()))
 
 
 def _wait(proc: subprocess.Popen[bytes], timeout: float | None) -> tuple[int, int]:
@@ -245,9 +266,7 @@ def crawl_recording(
 
     paths = [replay] if isinstance(replay, str | Path) else list(replay)
     url = db_url or get_settings().database_url
-    from monitor.setup import init_database
-
-    init_database(url)
+    _init_database(url)
     summaries: list[CrawlSummary] = []
     with ReplayServer([Path(p) for p in paths]) as server:
         for spider in spiders:

@@ -1,14 +1,19 @@
-"""Recognise anti-bot challenge pages (加速乐, 瑞数, JavaScript cookie reloads, HTTP 412/521).
+"""Recognise anti-bot challenge pages (加速乐, 瑞数, JavaScript cookie reloads, HTTP 412/521) and the portals'
+captcha and session answers: blocks, never parsed as content or reported as parse failures.
 
-One detector for the news-site crawl (crawlers.middlewares) and the portals (crawlers.portals.waf): a challenge
-must be counted as a block, never parsed as content or reported as a parse failure.
+The one detector of the crawl: the news-site middlewares call `anti_bot_challenge` (once per response, the
+verdict is kept in the request's meta), the portal parsers and spiders `challenge_reason` / `check_blocked`,
+which add the portals' own captcha and session answers. The patterns are compiled once, at import.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from crawlers.portals.errors import PortalBlocked
 
 # 加速乐 (Jiasule) sets the __jsl_clearance cookie from a 521 page; 瑞数 (RiverSecurity) pages boot from $_ts.
 _JSL = re.compile(rb"__jsl_clearance|_jsl_clearance_s|jsl_uid|document\.cookie\s*=\s*\(?['\"]__jsl", re.I)
@@ -53,3 +58,31 @@ def anti_bot_challenge(status: int, body: bytes, headers: Mapping[Any, Any] | No
     if len(body) < 5000 and _JS_RELOAD.search(head):
         return f"WAF challenge: script sets document.cookie and reloads (HTTP {status})"
     return None
+
+
+def challenge_reason(status: int, body: bytes, headers: Mapping[str, Any] | None = None) -> str | None:
+    """Why this response is a firewall/captcha/session answer rather than data; None when it looks like data."""
+    reason = anti_bot_challenge(status, body, headers)
+    if reason is not None:
+        return reason
+    head = body[:20000]
+    stripped = head.strip()
+    if stripped == b"error":
+        return "captcha rejected: the portal answered 'error' (pCode/captchaId missing, wrong or expired)"
+    if stripped.startswith(b"{") and b"40001" in stripped[:200]:
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            data = None
+        if isinstance(data, dict) and str(data.get("status")) == "40001":
+            return f"session rejected (status 40001: {data.get('message') or 'no message'}); a browser session cookie is needed"
+    return None
+
+
+def check_blocked(
+    portal: str, status: int, body: bytes, headers: Mapping[str, Any] | None = None, url: str | None = None
+) -> None:
+    """Raise `PortalBlocked` when the response is a challenge; return quietly otherwise."""
+    reason = challenge_reason(status, body, headers)
+    if reason is not None:
+        raise PortalBlocked(portal, reason, url=url, status=status)

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, exists, select
+from sqlalchemy.orm import Session
 
+from models import Article, Classification
 from storage.db import session_scope
+
+
+def has_unclassified(session: Session) -> bool:
+    """Whether any stored article lacks a current classification (one indexed EXISTS, no model needed)."""
+    current = select(Classification.article_id).where(
+        Classification.article_id == Article.id, Classification.is_current
+    )
+    return bool(session.scalar(select(exists(select(Article.id).where(~exists(current))))))
 
 
 def run_pipeline(
@@ -26,13 +36,18 @@ def run_pipeline(
 
     out: dict[str, Any] = {}
     with session_scope(engine) as s:
-        r = process_articles(s, classifier, reclassify=reclassify)
-        out["classified"] = r.classified
-        if reclassify:
-            out["reclassified_changed"] = r.changed
-            out["events_revoted"] = r.events_revoted
-        out["institutions"] = r.institutions
-        out["model_version"] = r.model_version
+        # Loading the classifier takes seconds; a run after a crawl that found nothing new must not pay it.
+        # A re-classification needs the model's version to know what is stale, so it always loads it.
+        if classifier is None and not reclassify and not has_unclassified(s):
+            out.update(classified=0, institutions=0, model_version=None)
+        else:
+            r = process_articles(s, classifier, reclassify=reclassify)
+            out["classified"] = r.classified
+            if reclassify:
+                out["reclassified_changed"] = r.changed
+                out["events_revoted"] = r.events_revoted
+            out["institutions"] = r.institutions
+            out["model_version"] = r.model_version
     with session_scope(engine) as s:
         c = cluster_articles(s)
         out["clustered"] = c.articles

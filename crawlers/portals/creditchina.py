@@ -12,7 +12,7 @@ from crawlers.portals.common import Page, as_int, load_json, need
 from crawlers.portals.errors import PortalError
 from crawlers.portals.fields import map_row
 from crawlers.portals.records import PortalItem, clean, optional_day
-from crawlers.portals.waf import check_blocked
+from crawlers.waf import check_blocked
 from models.portal import ListKind
 
 PORTAL = "creditchina"

@@ -20,7 +20,7 @@ from config.settings import get_settings
 from crawlers.portals.health import PortalHealth
 from crawlers.portals.records import PortalItem
 from crawlers.portals.store import store_items
-from crawlers.portals.waf import challenge_reason
+from crawlers.waf import challenge_reason
 from models import CrawlStat
 from models.base import now
 from storage.db import make_engine, session_scope

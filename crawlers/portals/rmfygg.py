@@ -9,7 +9,7 @@ from typing import Any
 from crawlers.portals.common import Page, as_int, load_json, need
 from crawlers.portals.errors import PortalError
 from crawlers.portals.records import PortalItem, clean, optional_day
-from crawlers.portals.waf import check_blocked
+from crawlers.waf import check_blocked
 from models.portal import ListKind
 
 PORTAL = "rmfygg"

@@ -21,7 +21,7 @@ from config.settings import TZ
 from crawlers.portals.common import Page, as_int, load_json, need
 from crawlers.portals.errors import PortalBlocked, PortalError
 from crawlers.portals.records import PortalItem, clean, optional_day
-from crawlers.portals.waf import check_blocked
+from crawlers.waf import check_blocked
 from models.portal import ListKind
 
 PORTAL = "wenshu"

@@ -20,8 +20,8 @@ from crawlers.portals import creditsite
 from crawlers.portals.errors import PortalError
 from crawlers.portals.records import PortalItem
 from crawlers.portals.sites_config import CreditColumn, CreditSite, load_credit_sites
-from crawlers.portals.waf import check_blocked
 from crawlers.spiders.portal_base import PortalSpider
+from crawlers.waf import check_blocked
 
 
 class CreditSiteSpider(PortalSpider):

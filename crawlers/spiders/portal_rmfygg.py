@@ -14,8 +14,8 @@ import scrapy
 from scrapy.http import Response
 
 from crawlers.portals import rmfygg
-from crawlers.portals.waf import check_blocked
 from crawlers.spiders.portal_base import PortalSpider
+from crawlers.waf import check_blocked
 
 
 class RmfyggSpider(PortalSpider):

@@ -7,9 +7,7 @@ import logging
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from config.settings import get_settings
 from monitor.cli import errors
 
 app = typer.Typer(
@@ -37,6 +35,7 @@ def _root(
 @db_app.command("upgrade")
 def db_upgrade(url: str = typer.Option(None, help="Database URL (default: settings).")) -> None:
     """Apply migrations, then load the division gazetteer and the site registry."""
+    from config.settings import get_settings
     from monitor.setup import init_database
 
     summary = init_database(url or get_settings().database_url)
@@ -46,6 +45,8 @@ def db_upgrade(url: str = typer.Option(None, help="Database URL (default: settin
 @sites_app.command("list")
 def sites_list() -> None:
     """The site registry: key, name, domains, homepages, ranking sources."""
+    from rich.table import Table
+
     from crawlers.registry import registry
 
     table = Table("key", "name", "domains", "homepages", "ranking lists")

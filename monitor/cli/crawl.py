@@ -35,6 +35,12 @@ def _print_summary(summary: Any, as_json: bool) -> None:
         table.add_row(key, *(str(h[k]) for k in ("responses", "items", "empty_bodies", "missing_dates", "failures",
                                                  "waf_challenges")))  # fmt: skip
     console.print(table)
+    if getattr(summary, "storage_failures", 0):
+        console.print(
+            f"[bold red]{summary.storage_failures} 次写入数据库失败[/]；未入库的内容已暂存于 {summary.spool_dir}，"
+            f"数据库恢复后运行 `creditwatch crawl-reingest {summary.spool_dir}`",
+            markup=True,
+        )
     if not summary.ok:
         console.print(summary.log_tail[-1500:], markup=False)
 
@@ -192,9 +198,29 @@ def health(
     console.print(table)
 
 
+def reingest(
+    spool: Annotated[Path, typer.Argument(help="The spool folder a failed crawl named (spool_dir).")],
+    db: DbOpt = None,
+) -> None:
+    """Store what a crawl could not store (its spool folder) once the database is writable again."""
+    from config.settings import get_settings
+    from crawlers.reingest import reingest as run_reingest
+
+    if not spool.is_dir():
+        raise typer.BadParameter(f"找不到暂存目录：{spool}")
+    try:
+        report = run_reingest(spool, db or get_settings().database_url)
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(f"该目录中没有暂存数据：{spool}") from exc
+    console.print(f"已重新入库：{report.items} 条内容，{report.fetches} 个原始响应；失败 {report.failed} 条")
+    if report.failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("crawl")(crawl)
     app.command("record")(record)
+    app.command("crawl-reingest")(reingest)
     sites = next((g.typer_instance for g in app.registered_groups if g.name == "sites"), None)
     if sites is None:  # pragma: no cover - monitor.cli always has the group
         raise RuntimeError("the `sites` command group is missing")

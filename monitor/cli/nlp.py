@@ -152,13 +152,13 @@ def _evaluate_outofsource(model: CreditClassifier, markdown: bool) -> None:
 
 def classify(batch: Annotated[int, typer.Option(help="Items classified per batch.")] = 256) -> None:
     """Read JSON lines {"id","title","body"} on stdin; write {"id","kind","domain","subdomain","confidence","cities"}."""
-    from nlp.classifier import get_classifier
-    from nlp.places import attribute
-
-    model = get_classifier()
 
     def flush(items: list[dict[str, object]]) -> None:
-        for item, p in zip(items, model.predict(items), strict=True):
+        # Imported and loaded at the first batch: empty input (nothing to do) must not pay the model's load.
+        from nlp.classifier import get_classifier
+        from nlp.places import attribute
+
+        for item, p in zip(items, get_classifier().predict(items), strict=True):
             cities = [
                 {"code": a.code, "name": a.name}
                 for a in attribute(str(item.get("title") or ""), str(item.get("body") or ""))[:3]

@@ -114,3 +114,40 @@ def test_binary_share_refuses_binary_and_passes_every_real_page() -> None:
     assert binary_share(bytes(range(256)) * 8 + b"\x00\xff" * 500) > BINARY_SHARE
     assert binary_share("江阴".encode()[:-1]) == 0.0  # a truncated UTF-8 character is not binary
     assert binary_share(b"") == 0.0
+
+
+def test_mojibake_class_is_the_per_character_definition() -> None:
+    """The compiled character class counts exactly the characters of the definition it replaced, over every
+    code point (surrogates aside: they cannot occur in decoded text)."""
+    import unicodedata
+
+    def bad(code: int) -> bool:
+        char = chr(code)
+        return (
+            char == "\ufffd"
+            or 0x80 <= code <= 0xFF
+            or 0xE000 <= code <= 0xF8FF
+            or 0x3400 <= code <= 0x4DBF
+            or code >= 0x20000
+            or unicodedata.category(char) == "Co"
+        )
+
+    codes = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    text = "".join(map(chr, codes))
+    assert mojibake_score(text) * len(text) == pytest.approx(sum(map(bad, codes)), abs=0.5)
+    for code in (
+        0x7F,
+        0x80,
+        0xFF,
+        0x100,
+        0x33FF,
+        0x3400,
+        0x4DBF,
+        0x4E00,
+        0xE000,
+        0xF8FF,
+        0xF900,
+        0x1FFFF,
+        0x20000,
+    ):
+        assert (mojibake_score(chr(code)) == 1.0) == bad(code), hex(code)

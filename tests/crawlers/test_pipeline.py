@@ -24,7 +24,7 @@ from crawlers.middlewares import (
     WafChallenge,
     WafMiddleware,
 )
-from crawlers.pipelines import CrawlStore, Parsed, StorePipeline, health_rows, health_status
+from crawlers.pipelines import CrawlStore, FetchRef, Parsed, StorePipeline, health_rows, health_status
 from crawlers.spiders.articles import ArticlesSpider, page_links, trs_pages
 from crawlers.waf import anti_bot_challenge
 from models import Appearance, Article, CrawlStat, Fetch, RankingEntry
@@ -87,6 +87,7 @@ def test_store_links_appearances_to_articles_either_order_and_is_idempotent(craw
         pipeline.process_item(
             Parsed(homepage(), "people", "http://www.people.com.cn/", "http://www.people.com.cn/")
         )
+    pipeline.drain()  # the writer thread stores queued items; reads wait for it
     engine = make_engine(db_url)
     with session_scope(engine) as s:
         apps = s.scalars(select(Appearance).order_by(Appearance.position)).all()
@@ -98,6 +99,7 @@ def test_store_links_appearances_to_articles_either_order_and_is_idempotent(craw
     pipeline.process_item(
         Parsed(article(A2, body="新正文"), "sina", A2, A2)
     )  # re-fetched: updated, not duplicated
+    pipeline.drain()
     with session_scope(engine) as s:
         a2 = s.scalars(select(Article).where(Article.url == A2)).one()
         assert a2.body == "新正文"
@@ -114,6 +116,7 @@ def test_ranking_lists_stored_once_and_linked(crawler, db_url):
     for _ in range(2):
         pipeline.process_item(Parsed(item, "163", item.url, item.url, list_name="网易新闻排行榜·点击榜"))
     pipeline.process_item(Parsed(article(A2), "sina", A2, A2))
+    pipeline.drain()
     engine = make_engine(db_url)
     with session_scope(engine) as s:
         entries = s.scalars(select(RankingEntry).order_by(RankingEntry.rank)).all()
@@ -187,6 +190,7 @@ def test_charset_middleware_trusts_the_page_when_the_header_lies():
                          headers={"Content-Type": "text/html; charset=utf-8"})  # fmt: skip
     assert "江阴" not in wrong.text
     fixed = CharsetMiddleware().process_response(request, wrong)
+    assert isinstance(fixed, HtmlResponse)
     assert "江阴市信用办发布通报" in fixed.text and fixed.encoding == "gb18030"
     assert "charset conflict" in request.meta["charset_conflict"]
     right = HtmlResponse(request.url, body=text.encode("utf-8").replace(b"gb2312", b"utf-8"), request=request,
@@ -206,9 +210,11 @@ def test_archive_middleware_stores_gzip_and_sha256_and_skips_replay_misses(crawl
                         headers={"X-Replay": "miss"})  # fmt: skip
     mw.process_response(miss_request, miss)
     assert "fetch_id" not in miss_request.meta
+    mw.store.drain()  # archived by the writer thread; the reference gets the row's id
+    assert isinstance(fetch_id, FetchRef) and fetch_id.id is not None
     engine = make_engine(db_url)
     with session_scope(engine) as s:
-        fetch = s.get(Fetch, fetch_id)
+        fetch = s.get(Fetch, fetch_id.id)
         assert fetch is not None and fetch.size == len(response.body) and len(fetch.sha256) == 64
         assert fetch.spider == "articles" and fetch.site is not None and fetch.site.key == "people"
         assert s.scalar(select(func.count()).select_from(Fetch)) == 1
@@ -251,6 +257,7 @@ def test_snapshot_times_distinguish_snapshots(crawler, db_url):
     pipeline = StorePipeline.from_crawler(crawler)
     for minutes in (0, 30):
         pipeline.process_item(Parsed(homepage(NOW + timedelta(minutes=minutes)), "people", "u", "u"))
+    pipeline.drain()
     assert count(db_url, models.HomepageSnapshot) == 2 and count(db_url, Appearance) == 4
     assert isinstance(pipeline.store, CrawlStore)
 
@@ -286,6 +293,40 @@ def test_pending_links_only_from_recent_snapshots(crawler):
     )
     for item in (old, new):
         pipeline.process_item(Parsed(item, "people", item.url, item.url))
+    pipeline.drain()
     assert pipeline.store.pending_links(None, 10) == [("sina", A2)]
     assert set(pipeline.store.pending_links(None, 10, timedelta(days=30))) == {("sina", A2), ("people", A1)}
     assert pipeline.store.pending_links({"people"}, 10) == []
+
+
+def test_queued_response_and_its_item_are_linked_and_a_refused_batch_is_spooled(crawler, db_url, tmp_path):
+    """The archive and the items go through one writer in order: the item finds its response's row. When the
+    database refuses writes, both are spooled (the raw response and the item), counted, and nothing is lost."""
+    from crawlers.spool import FETCHES, ITEMS, Spool, read_lines
+
+    pipeline = StorePipeline.from_crawler(crawler)
+    store = pipeline.store
+    ref = store.queue_archive(url=A1, final_url=A1, status=200, headers={}, body=b"<html>a</html>",
+                              fetched_at=NOW, encoding="utf-8", error=None)  # fmt: skip
+    pipeline.process_item(Parsed(article(), "people", A1, A1, ref))
+    pipeline.drain()
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        assert s.scalars(select(Article.fetch_id)).one() == ref.id is not None
+    # storage refuses from here on: a trigger aborts every insert into articles and fetches
+    with engine.begin() as c:
+        for table in ("articles", "fetches"):
+            c.exec_driver_sql(
+                f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'disk refused'); END"
+            )
+    engine.dispose()
+    store.spool = Spool(tmp_path / "spool")
+    ref2 = store.queue_archive(url=A2, final_url=A2, status=200, headers={}, body=b"<html>b</html>",
+                               fetched_at=NOW, encoding="utf-8", error=None)  # fmt: skip
+    pipeline.process_item(Parsed(article(A2), "sina", A2, A2, ref2))
+    pipeline.drain()
+    assert ref2.id is None and store.storage_failures == 2
+    assert [r["url"] for r in read_lines(tmp_path / "spool" / FETCHES)] == [A2]
+    assert [r["item"]["url"] for r in read_lines(tmp_path / "spool" / ITEMS)] == [A2]
+    assert count(db_url, Article) == 1

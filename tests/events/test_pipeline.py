@@ -7,7 +7,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import Engine, select, update
@@ -225,10 +225,11 @@ def test_stage_is_idempotent_and_registers_institutions(engine: Engine) -> None:
     class Fake:
         """Only to force the `institution` kind; the real model is exercised above."""
 
-        meta: ClassVar[dict[str, str]] = {
-            "training_data_sha256": "f" * 64,
-            "created_at": "2026-11-23T00:00:00+08:00",
-        }
+        def __init__(self) -> None:
+            self.meta: dict[str, Any] = {
+                "training_data_sha256": "f" * 64,
+                "created_at": "2026-11-23T00:00:00+08:00",
+            }
 
         def predict(self, items):  # type: ignore[no-untyped-def]
             from nlp.classifier import Prediction
@@ -289,3 +290,25 @@ def test_institution_in_same_city_and_domain_is_proposed_and_staff_review(engine
         reject_feedback(s, links[0].id, "zhao")
         assert links[0].status.value == "rejected"
         assert link_feedback(s, FeedbackParams()) == []  # not proposed again
+
+
+def test_nothing_pending_does_not_load_the_classifier(
+    env: tuple[Engine, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model's load costs seconds; a run with every article classified must not pay it, one with work must."""
+    import nlp.classifier
+
+    eng, _ = env
+    loads: list[int] = []
+    real = nlp.classifier.get_classifier
+
+    def counting() -> nlp.classifier.CreditClassifier:
+        loads.append(1)
+        return real()
+
+    monkeypatch.setattr(nlp.classifier, "get_classifier", counting)
+    out = run_pipeline(eng)
+    assert loads == [] and out["classified"] == 0 and out["model_version"] is None
+    _world(eng)
+    assert run_pipeline(eng)["classified"] == 6 and loads == [1]
+    assert run_pipeline(eng)["classified"] == 0 and loads == [1]

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 import models
@@ -111,7 +112,9 @@ def test_bulk_upsert_rows_updates_chosen_columns_and_honours_overrides(db_sessio
     at = datetime(2024, 5, 1, 9, 30, tzinfo=TZ)
     key = ["model_name", "model_version", "division_code", "month"]
     base = {"model_name": "m", "model_version": "1", "month": "2024-05", "computed_at": at}
-    rows = [{**base, "division_code": f"32{n:04d}", "total": 80.0 + n, "rank": n} for n in range(7)]
+    rows: list[dict[str, Any]] = [
+        {**base, "division_code": f"32{n:04d}", "total": 80.0 + n, "rank": n} for n in range(7)
+    ]
     assert upsert_rows(db_session, IndexScore, rows, key, batch=3) == 7  # three batches
     again = [{**r, "total": r["total"] + 1, "rank": 99} for r in rows]
     upsert_rows(db_session, IndexScore, again, key, update=["total"], batch=3)
@@ -174,3 +177,22 @@ def test_datetimes_come_back_in_shanghai_time_and_naive_ones_are_refused(db_sess
 def test_division_load_is_idempotent(db_session: Session):
     assert load_divisions(db_session) == 3339
     assert load_divisions(db_session) == 0
+
+
+def test_division_load_stores_every_gazetteer_row(db_session: Session):
+    from models import Division
+    from nlp.gazetteer import get_gazetteer
+
+    load_divisions(db_session)
+    stored = {
+        d.code: (d.name, d.level, d.parent_code, d.aliases) for d in db_session.scalars(select(Division))
+    }
+    expected = {d.code: (d.name, d.level, d.parent_code, "|".join(d.aliases)) for d in get_gazetteer().all()}
+    assert stored == expected
+    # A partial table (an older gazetteer) is completed and corrected, not duplicated.
+    db_session.execute(delete(Division).where(Division.level == "county"))
+    db_session.execute(update(Division).where(Division.code == "320200").values(name="旧名"))
+    assert load_divisions(db_session) == 3339
+    assert {
+        d.code: (d.name, d.level, d.parent_code, d.aliases) for d in db_session.scalars(select(Division))
+    } == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -54,3 +55,14 @@ def test_evaluate_against_a_model_reports_the_paired_difference() -> None:
     # the shipped model against itself: no item differs, and the difference is noise
     assert "+0.000" in result.output and "0 items right only here, 0 only there" in result.output
     assert "within noise" in result.output
+
+
+def test_classify_with_empty_input_loads_no_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nlp.classifier
+
+    def refuse() -> None:
+        raise AssertionError("the model was loaded with nothing to classify")
+
+    monkeypatch.setattr(nlp.classifier, "get_classifier", refuse)
+    result = CliRunner().invoke(app(), ["classify"], input="\n\n")
+    assert result.exit_code == 0 and result.stdout == ""

@@ -12,7 +12,7 @@ import pytest
 
 from crawlers.portals import creditchina, creditsite, rmfygg, wenshu, zxgk
 from crawlers.portals.errors import PortalBlocked, PortalError
-from crawlers.portals.waf import challenge_reason
+from crawlers.waf import challenge_reason
 from models.portal import ListKind
 from tests.portals.conftest import constructed
 
