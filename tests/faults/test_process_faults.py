@@ -118,7 +118,8 @@ def test_pg_connection_killed_during_clustering(pg_db: str, tmp_path: Path, refe
         code, _, err = finish(proc)
         holder.execute(text("ROLLBACK"))
     assert code == 1
-    assert "本次结果未保存" in one_line(err)
+    line = one_line(err)
+    assert "无法连接数据库" in line and "本次结果未保存" in line, line
     after = Stored.of(engine)
     # The classification step had committed; clustering died inside its transaction and left nothing.
     assert (after.classified, after.classifications) == (reference.articles, reference.articles)
