@@ -20,6 +20,7 @@ from storage.db import make_engine
 from tests.faults.storage import creditwatch, finish, one_line
 from tests.portals.test_imports import PENALTY_HEADER, PENALTY_ROWS, _xlsx
 
+pytestmark = [pytest.mark.slow]
 ROWS = 600
 
 

@@ -30,6 +30,8 @@ from storage.db import get_engine, make_engine
 from tests.conftest import _pg_admin, _pg_available, _pg_url
 from tests.faults.storage import Stored, creditwatch, finish, one_line, world
 
+pytestmark = [pytest.mark.slow]
+
 
 @pytest.fixture(scope="module")
 def reference() -> Stored:
@@ -103,6 +105,7 @@ def _assert_rerun_completes(url: str, engine: Engine, cwd: Path, reference: Stor
     assert Stored.of(engine) == reference
 
 
+@pytest.mark.postgres
 def test_pg_connection_killed_during_clustering(pg_db: str, tmp_path: Path, reference: Stored) -> None:
     url = _pg_url(pg_db)
     engine = make_engine(url)
@@ -129,6 +132,7 @@ def test_pg_connection_killed_during_clustering(pg_db: str, tmp_path: Path, refe
     admin.dispose()
 
 
+@pytest.mark.postgres
 def test_pg_statement_timeout_during_clustering(pg_db: str, tmp_path: Path, reference: Stored) -> None:
     url = _pg_url(pg_db)
     engine = make_engine(url)
@@ -151,6 +155,7 @@ def test_pg_statement_timeout_during_clustering(pg_db: str, tmp_path: Path, refe
     engine.dispose()
 
 
+@pytest.mark.postgres
 def test_pg_connection_killed_fails_the_scheduled_run(
     pg_db: str, tmp_path: Path, reference: Stored, monkeypatch: pytest.MonkeyPatch
 ) -> None:

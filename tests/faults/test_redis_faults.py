@@ -25,7 +25,7 @@ from tests.distributed.linked_site import LinkedSite
 from tests.distributed.walk_spider import walk_command
 from tests.faults.tcp_proxy import TcpProxy
 
-pytestmark = [pytest.mark.redis]
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
 REDIS_URL = os.environ.get("CREDITWATCH_TEST_REDIS", "redis://127.0.0.1:6379/15")
 REPO = Path(__file__).resolve().parents[2]
 PAGES = 150
