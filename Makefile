@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-stamp
 PG_TESTS := tests/foundation tests/crawlers/test_pipeline.py tests/crawlers/test_spiders_replay.py \
 	tests/events/test_pipeline.py tests/events/test_alerts.py tests/events/test_incidents.py \
 	tests/web/test_scheduler.py tests/portals/test_imports.py tests/portals/test_merge.py tests/scoring/test_store.py \
-	tests/faults/test_storage_faults.py
+	tests/faults/test_storage_faults.py tests/faults/test_redis_faults.py
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

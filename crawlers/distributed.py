@@ -12,14 +12,20 @@ What this adds to scrapy-redis, and why:
   step (a Lua script), so a kill between the two cannot leave a request "seen" but never queued. A restarted worker, or any worker that sees a dead peer (no heartbeat), moves
   such leftovers back to the queue: delivery is at-least-once, and idempotent upserts make it effectively-once.
 - **Shared state is never flushed by one worker's close** (`SCHEDULER_PERSIST`): the others may still be working.
+- **Redis gone is a failed worker, not a hang or a quiet success.** Once the client's own retries give up, the
+  worker stops acknowledging (what it has in flight stays parked and is fetched again on resume), closes its
+  spider with reason `redis_unavailable` and exits with status `REDIS_LOST_EXIT`. Rerunning the same crawl id once
+  Redis is back finishes the crawl; idempotent upserts store each item once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import socket
+import sys
 import threading
 import uuid
 from typing import Any
@@ -28,6 +34,7 @@ import redis
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import Base as RedisQueueBase
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
@@ -36,6 +43,9 @@ log = logging.getLogger(__name__)
 
 KEY_PREFIX = "creditwatch:crawl"
 ENTRY_META = "cw_queue_entry"  # the serialized queue entry a popped request came from
+REDIS_LOST_EXIT = 3  # exit status of a worker that lost Redis (1 is Scrapy's failure to start)
+REDIS_LOST_REASON = "redis_unavailable"
+REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 
 def crawl_keys(crawl_id: str) -> dict[str, str]:
@@ -83,6 +93,26 @@ def _ttl(spider: Spider) -> int:
     return int(spider.settings.getint("CREDITWATCH_REDIS_TTL", 7 * 24 * 3600))
 
 
+def redis_lost(crawler: Crawler) -> bool:
+    return bool(getattr(crawler, "cw_redis_lost", False))
+
+
+def lose_redis(crawler: Crawler, exc: BaseException) -> None:
+    """Redis is unreachable (the client's retries are spent): stop acknowledging and close the spider once.
+
+    Scrapy's engine calls the scheduler from a looping call that dies on the first exception, after which the
+    worker would hang for ever; so the scheduler reports the loss here instead of raising."""
+    if redis_lost(crawler):
+        return
+    crawler.cw_redis_lost = True  # type: ignore[attr-defined]
+    log.error("Redis unreachable, closing this worker (its in-flight requests stay parked): %s", exc)
+    if crawler.stats is not None:
+        crawler.stats.set_value("creditwatch/redis_lost", str(exc)[:200])
+    engine = crawler.engine
+    if engine is not None and engine.spider is not None:
+        deferred_from_coro(engine.close_spider_async(reason=REDIS_LOST_REASON))
+
+
 class ExpiringDupeFilter(RFPDupeFilter):
     """The shared dupefilter, its key refreshed to a TTL on every write so it cannot outlive the crawl for long."""
 
@@ -124,9 +154,37 @@ return added
 
 
 class Scheduler(RedisScheduler):
-    """scrapy-redis's scheduler, with the seen-check and the push made one atomic step on our queue."""
+    """scrapy-redis's scheduler, with the seen-check and the push made one atomic step on our queue, and Redis
+    going away reported to `lose_redis` instead of raised into the engine."""
 
     def enqueue_request(self, request: Request) -> bool:
+        try:
+            return self._enqueue(request)
+        except REDIS_ERRORS as exc:
+            # The request is not queued; the response it came from is never acknowledged, so the resumed crawl
+            # fetches that page again and finds this link again.
+            lose_redis(self.spider.crawler, exc)
+            return False
+
+    def next_request(self) -> Request | None:
+        if redis_lost(self.spider.crawler):
+            return None
+        try:
+            return super().next_request()  # type: ignore[no-any-return]
+        except REDIS_ERRORS as exc:
+            lose_redis(self.spider.crawler, exc)
+            return None
+
+    def has_pending_requests(self) -> bool:
+        if redis_lost(self.spider.crawler):
+            return False
+        try:
+            return bool(super().has_pending_requests())
+        except REDIS_ERRORS as exc:
+            lose_redis(self.spider.crawler, exc)
+            return False
+
+    def _enqueue(self, request: Request) -> bool:
         queue = self.queue
         if not isinstance(queue, ReliableQueue):
             return bool(super().enqueue_request(request))
@@ -181,8 +239,15 @@ class ReliableQueue(RedisQueueBase):
 
     def ack(self, request: Request) -> None:
         entry = request.meta.pop(ENTRY_META, None)
-        if entry is not None:
+        if entry is None:
+            return
+        if redis_lost(self.spider.crawler):
+            # Requests this response led to may not have reached the queue: keep it parked for the resume.
+            return
+        try:
             self.server.lrem(self.processing, 1, entry)
+        except REDIS_ERRORS as exc:
+            lose_redis(self.spider.crawler, exc)
 
     def clear(self) -> None:
         self.server.delete(self.key, self.processing)
@@ -200,8 +265,11 @@ def requeue(server: redis.Redis, processing: str, queue: str) -> int:
 
 def _queue_of(crawler: Crawler) -> ReliableQueue | None:
     engine = crawler.engine
-    scheduler = getattr(engine, "_slot", None) and engine._slot.scheduler  # type: ignore[union-attr]
-    scheduler = scheduler or getattr(engine, "scheduler", None)
+    slot = getattr(engine, "_slot", None)
+    # `is None`, not truthiness: a scheduler's truth value is its queue length, a Redis round trip per response.
+    scheduler = slot.scheduler if slot is not None else None
+    if scheduler is None:
+        scheduler = getattr(engine, "scheduler", None)
     queue = getattr(scheduler, "queue", None)
     return queue if isinstance(queue, ReliableQueue) else None
 
@@ -257,11 +325,21 @@ class WorkerHeartbeat:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
 
     def spider_idle(self, spider: Spider) -> None:
         """Stay up while the crawl has work anywhere: a peer's in-flight page may still add requests, and a dead
         peer's parked requests come back to the queue once its heartbeat expires."""
+        if redis_lost(self.crawler):
+            return  # closing with REDIS_LOST_REASON already
+        try:
+            self._check_idle()
+        except REDIS_ERRORS as exc:
+            lose_redis(self.crawler, exc)
+            raise DontCloseSpider("Redis lost: closing as redis_unavailable, not as finished") from exc
+
+    def _check_idle(self) -> None:
         recover_dead_workers(self.server, self.keys)
         queued = int(self.server.llen(self.keys["queue"]))
         parked = sum(
@@ -282,7 +360,17 @@ class WorkerHeartbeat:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
-        self.server.delete(f"{self.keys['workers']}:{self.worker_id}")
+        with contextlib.suppress(*REDIS_ERRORS):  # Redis gone: the heartbeat key expires by itself
+            self.server.delete(f"{self.keys['workers']}:{self.worker_id}")
+
+    def engine_stopped(self) -> None:
+        """Scrapy exits 0 after any crawl that started; a worker that lost Redis must say it failed. By now the
+        spider is closed, the pipelines have stored what they had and the stats are written."""
+        if redis_lost(self.crawler):
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(REDIS_LOST_EXIT)
 
     def _beat(self) -> None:
         self.server.set(f"{self.keys['workers']}:{self.worker_id}", self.token, ex=int(self.interval * 3))
