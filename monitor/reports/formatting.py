@@ -55,10 +55,10 @@ def signed(x: float | None) -> str:
     return f"+{x:.2f}" if x > 0 else f"−{abs(x):.2f}"
 
 
-def rank_text(rank: int | None, of: int | None) -> str:
+def rank_text(rank: int | None, of: int | None, is_tied: bool = False) -> str:
     if rank is None:
         return NO_DATA
-    return f"第{rank}位" + (f"（共{of}个）" if of else "")
+    return ("并列" if is_tied else "") + f"第{rank}位" + (f"（共{of}个）" if of else "")
 
 
 def rank_move(change: int | None) -> str:
@@ -109,7 +109,8 @@ def summary_lines(report: MonthlyReport) -> list[str]:
                 else f"{'上升' if report.change > 0 else '下降'} {abs(report.change):.2f}"
             )
         if report.rank is not None:
-            text += f"，在{report.peer_count or '—'}个同级城市中排第 {report.rank} 位"
+            peers = report.peer_set_label or "同级城市"
+            text += f"，在{peers}（{report.peer_count or '—'}个）中{report.rank_label}"
             if report.rank_change:
                 text += f"（{rank_move(report.rank_change)}）"
         lines.append(text + "。")

@@ -15,6 +15,7 @@ from monitor import jobs
 from monitor.web.deps import Db, Viewer
 from monitor.web.queries import CODE_RE, MONTH_RE, division_names
 from monitor.web.templating import render
+from scoring.ranking import group_by_peer_set
 
 router = APIRouter()
 
@@ -130,6 +131,20 @@ def cities(request: Request, *, month: str | None = None, user: Viewer, db: Db) 
         "cities.html",
         {
             "scores": scores,
+            "groups": [
+                (
+                    next(
+                        (s.details.get("peer_set_label") for s, _ in rows if isinstance(s.details, dict)),
+                        None,
+                    ),
+                    rows,
+                )
+                for _, rows in group_by_peer_set(
+                    scores,
+                    lambda s: s.details.get("peer_set") if isinstance(s.details, dict) else None,
+                    lambda s: s.rank,
+                )
+            ],
             "month": month,
             "months": months,
             "model_name": model_name,

@@ -410,7 +410,15 @@ def test_incident_board_shows_deadline_and_feedback(
 def test_city_index_and_drill_down(as_viewer: TestClient) -> None:
     html = as_viewer.get("/cities").text
     assert "江阴市" in html and "宿迁市" in html and "2026-10" in html
+    # two peer sets, each ranked on its own: 江阴 first among the county-level units, not among prefectures
+    assert (
+        html.index("江苏省设区市")
+        < html.index("无锡市")
+        < html.index("江苏省县（市、区）")
+        < html.index("江阴市")
+    )
     city = as_viewer.get("/cities/320281?month=2026-10").text
+    assert "第1位（江苏省县（市、区）共 1 个）" in city
     assert "综合指数" in city and "信用事件发生情况" in city and "重大失信事件" in city
     assert "假设参数" in city
     assert as_viewer.get("/cities/999999").status_code == 404
