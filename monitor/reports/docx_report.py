@@ -306,7 +306,13 @@ def render_docx(report: MonthlyReport, charts: Charts) -> bytes:
             doc,
             ["数据项", "代码", "来源", "单位", "所属指标"],
             [
-                [m.name, m.code, fmt.SOURCE_LABELS.get(m.source, m.source), m.unit or "—", m.indicator]
+                [
+                    m.name,
+                    fmt.indicator_code(m.code) or "—",
+                    fmt.SOURCE_LABELS.get(m.source, m.source),
+                    m.unit or "—",
+                    m.indicator,
+                ]
                 for m in r.missing_inputs
             ],
         )

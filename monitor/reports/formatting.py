@@ -7,34 +7,25 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from config.settings import TZ
+from monitor.vocabulary import (
+    ASPECT_ROLE_LABELS,
+    DOMAIN_LABELS,
+    NO_DATA,
+    SOURCE_LABELS,
+    domain_label,
+    indicator_code,
+    parameter_label,
+)
 
 if TYPE_CHECKING:
     from monitor.reports.data import MonthlyReport
 
-DOMAIN_LABELS: dict[str, str] = {
-    "government": "政务诚信",
-    "business": "商务诚信",
-    "society": "社会诚信",
-    "judiciary": "司法公信",
-}
-ROLE_LABELS: dict[str, str] = {
-    "score": "得分",
-    "basic": "基础",
-    "deduction": "扣分",
-    "offset": "抵扣",
-    "bonus": "加分",
-}
-SOURCE_LABELS: dict[str, str] = {"manual": "人工录入", "portal": "门户数据", "crawled": "网络监测"}
-NO_DATA = "暂无数据"
+# The words come from monitor.vocabulary (one vocabulary for every surface); these names are what the formats use.
+ROLE_LABELS = ASPECT_ROLE_LABELS
+__all__ = ["DOMAIN_LABELS", "NO_DATA", "ROLE_LABELS", "SOURCE_LABELS", "domain_label", "indicator_code"]
 
 # Characters XML 1.0 (DOCX, XLSX) cannot hold; crawled titles sometimes carry them (form feeds, stray NULs).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def domain_label(code: str | None) -> str:
-    if not code:
-        return "未分类"
-    return DOMAIN_LABELS.get(code, code)
 
 
 def index_value(x: float | None) -> str:
@@ -133,8 +124,8 @@ def summary_lines(report: MonthlyReport) -> list[str]:
 
 
 def assumption_path(path: str, model: str) -> str:
-    """'jiangsu2016.aspects[A1].weight' → 'aspects[A1].weight': the model is named once above the table."""
-    return path[len(model) + 1 :] if path.startswith(model + ".") else path
+    """'jiangsu2016.aspects[A1].weight' → 'A1 权重': the model is named once above the table, the parameter in words."""
+    return parameter_label(path[len(model) + 1 :] if path.startswith(model + ".") else path)
 
 
 def plain_number(value: object) -> str:

@@ -273,7 +273,11 @@ def render_xlsx(report: MonthlyReport) -> bytes:
         "模型假设",
         ["参数", "取值", "依据说明"],
         [
-            (a.path, a.value if isinstance(a.value, int | float | str) else str(a.value), a.note)
+            (
+                fmt.assumption_path(a.path, r.model_name),
+                a.value if isinstance(a.value, int | float | str) else str(a.value),
+                a.note,
+            )
             for a in r.assumptions
         ],
         [None, "General", None],

@@ -27,6 +27,7 @@ from models import (
     now,
 )
 from monitor import jobs
+from monitor.health import crawl_flags
 from monitor.scheduler import ScheduleConfig, default_jobs
 from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
 from monitor.web.queries import CODE_RE, division_names
@@ -35,22 +36,6 @@ from nlp.stage import revote_events_of
 
 router = APIRouter()
 REVIEW_THRESHOLD = 0.6  # below this confidence an article waits for a person
-WARN_SHARE = 0.3  # a site whose items lack a body or date this often has probably changed its layout
-
-
-def _health(stat: CrawlStat) -> list[str]:
-    flags = []
-    if stat.responses and stat.items == 0:
-        flags.append("无条目")
-    if stat.items and stat.empty_bodies / stat.items >= WARN_SHARE:
-        flags.append("正文缺失")
-    if stat.items and stat.missing_dates / stat.items >= WARN_SHARE:
-        flags.append("日期缺失")
-    if stat.waf_challenges:
-        flags.append("防火墙拦截")
-    if stat.failures:
-        flags.append("请求失败")
-    return flags
 
 
 def _scheduled_jobs(request: Request, db: Session) -> list[dict[str, Any]]:
@@ -101,7 +86,7 @@ def status(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
         request,
         "status.html",
         {
-            "stats": [(s, _health(s)) for s in stats],
+            "stats": [(s, crawl_flags(s)) for s in stats],
             "runs": runs,
             "problems": problems,
             "scheduled": _scheduled_jobs(request, db),

@@ -11,6 +11,7 @@ import pytest
 from config.settings import get_settings
 from monitor.demo import DEMO_MONTH, run_demo
 from storage.db import get_engine
+from tests.staff_text import english_phrases, visible_text
 
 pytestmark = pytest.mark.slow
 
@@ -62,6 +63,10 @@ def test_demo_runs_the_whole_job(tmp_path, demo_env):
     html = (out / f"creditwatch-report-320281-{DEMO_MONTH}.html").read_text(encoding="utf-8")
     assert f"{jiangyin['total']:.2f}" in html
     assert "江阴一食品企业使用过期原料生产糕点被立案调查" in html
+    # Staff read the report and the alert: no English phrase in either (identifiers and URLs aside).
+    assert english_phrases(visible_text(html)) == []
+    alert = json.loads(alert_file.read_text(encoding="utf-8"))
+    assert english_phrases("\n".join([alert["subject"], *alert["lines"]])) == []
     peers = html[html.index("八、同级城市排名") :]
     assert "同级城市：江苏省县（市、区）" in peers and "宜兴市" in peers and "无锡市" not in peers
     assert 'id="reconciliation"' in html and "基础分" in html

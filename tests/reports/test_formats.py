@@ -14,6 +14,7 @@ from PIL import Image
 
 from tests.reports import fixture_db
 from tests.reports.conftest import Rendered
+from tests.staff_text import english_phrases, visible_text
 
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -48,6 +49,23 @@ def test_html_shows_the_stored_figures(html: str, rendered: Rendered) -> None:
     assert "并列第" in section and "同级城市：江苏省县（市、区）" in section
     assert 'id="reconciliation"' in html and "基础分" in html
     assert "江阴市城市信用状况监测月报" in html
+
+
+def test_html_has_no_english_a_reader_would_meet(html: str) -> None:
+    # the appendix (model parameters and their notes) included
+    text = visible_text(html)
+    for crawled in (fixture_db.SCRIPT_TITLE, fixture_db.FORMULA_TITLE):  # crawled titles are shown as they are
+        text = text.replace(crawled, "")
+    assert "附录：指数模型的假设参数" in html and english_phrases(text) == []
+
+
+def test_the_english_detector_finds_english_and_spares_identifiers() -> None:
+    assert english_phrases("认定依据: on the homepages of 新浪网 at 10:05") == ["on the homepages of", "at"]
+    assert (
+        english_phrases("模型 jiangsu2016 v1.0.0 · creditwatch · A1.1 · 320281 · https://x.example/a?b=c")
+        == []
+    )
+    assert english_phrases(visible_text('<p class="x">政府反馈</p><style>p{color:red}</style>')) == []
 
 
 def test_html_escapes_crawled_titles(html: str) -> None:
