@@ -76,7 +76,8 @@ def incidents(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
     rows = []
     for e in events:
         since = e.major_since or e.first_seen
-        deadline = since + timedelta(hours=prompt_hours)
+        # the model's rule (scoring.engine): feedback counts in full within prompt_hours of the FIRST sighting
+        deadline = e.first_seen + timedelta(hours=prompt_hours)
         rows.append(
             {
                 "event": e,

@@ -191,3 +191,44 @@ def test_viewer_cannot_reach_admin(page: Any) -> None:
     response = page.goto("/admin")
     assert response is not None and response.status == 403
     assert "管理员" in page.locator("main").inner_text()
+
+
+def test_dashboard_fits_one_screen_with_its_charts(page: Any, seeded: Seeded, tmp_path: Path) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # (the browser's own favicon request is not the page's: failed loads are counted from responses instead)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    sign_in(page, "viewer")
+    page.goto("/")
+    page.wait_for_url("**/dashboard")
+    page.goto("/dashboard?at=2026-10-10")  # the evening of the day the seeded event became major
+    assert page.locator("#kpi-major-24h").inner_text() == "1"
+    assert page.locator("#kpi-rank").inner_text().startswith("第1位")
+    # ECharts drew both charts (SVG renderer), with Chinese labels
+    page.wait_for_timeout(500)
+    assert errors == [], "\n".join(errors)
+    page.wait_for_selector("#chart-trend svg")
+    page.wait_for_selector("#chart-health svg")
+    assert "综合指数" in page.locator("#chart-trend").inner_text()
+    assert "异常" in page.locator("#chart-health").inner_text()
+    # the countdown script replaced the server's text with hours and minutes
+    countdown = page.locator("#panel-feedback .countdown").first.inner_text()
+    # counted from the page's moment (the evening of the 10th) to the deadline (13th, 09:00): 57 h 0 min
+    assert countdown == "剩余 57 小时 0 分", countdown
+    assert page.get_by_text("江阴一食品厂使用过期原料被查处").count() >= 1
+    # one screen: nothing to scroll at 1920×1080
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= 1080, height
+    assert page.dialogs == []
+    folder = Path(os.environ.get("CREDITWATCH_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / "dashboard.png"))

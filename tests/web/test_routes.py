@@ -400,7 +400,8 @@ def test_incident_board_shows_deadline_and_feedback(
     with Session(engine) as s:
         event = s.get(Event, seeded.major_event)
         assert event is not None and event.major_since is not None
-        deadline = event.major_since + timedelta(hours=72)
+        # the score's rule: within 72 h of the first sighting (not of the moment it became major)
+        deadline = event.first_seen.replace(tzinfo=event.major_since.tzinfo) + timedelta(hours=72)
     assert deadline.strftime("%Y-%m-%d %H:%M") in html
     assert "已超时" in html  # October 2026 is long past
     assert "0 / 1" in html  # confirmed / proposed
