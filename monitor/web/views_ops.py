@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from config.settings import TZ
@@ -24,9 +24,9 @@ from models import (
     JobRun,
     Label,
     Site,
-    now,
 )
 from monitor import jobs
+from monitor.corrections import correct_article as correct_one
 from monitor.health import crawl_flags
 from monitor.scheduler import ScheduleConfig, default_jobs
 from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
@@ -198,51 +198,7 @@ def correct_article(
         flash(request, "；".join(errors), "error")
         return RedirectResponse(back, status_code=303)
     sub = subdomain.strip()[:32] or None
-    db.add(
-        Label(
-            article_id=article_id,
-            kind=kind,
-            domain=dom,
-            subdomain=sub,
-            division_code=code,
-            labelled_by=user.username,
-            note=note.strip()[:1000] or None,
-        )
-    )
-    db.execute(update(Classification).where(Classification.article_id == article_id).values(is_current=False))
-    manual = db.scalars(
-        select(Classification).where(
-            Classification.article_id == article_id, Classification.model_version == "manual"
-        )
-    ).first()
-    if manual is None:
-        manual = Classification(article_id=article_id, model_version="manual")
-        db.add(manual)
-    manual.kind, manual.domain, manual.subdomain = kind, dom, sub
-    manual.confidence, manual.is_current, manual.created_at = 1.0, True, now()
-    if division is not None:
-        # The person's city replaces what the text matcher guessed (the guesses can be recomputed from the text;
-        # their codes stay in the evidence so the correction is auditable).
-        replaced = db.scalars(
-            select(CityAttribution).where(
-                CityAttribution.article_id == article_id,
-                CityAttribution.division_code != division.code,
-                CityAttribution.method != "manual",
-            )
-        ).all()
-        was = "、".join(sorted(a.division_code for a in replaced))
-        for guess in replaced:
-            db.delete(guess)
-        attribution = db.scalars(
-            select(CityAttribution).where(
-                CityAttribution.article_id == article_id, CityAttribution.division_code == division.code
-            )
-        ).first()
-        if attribution is None:
-            attribution = CityAttribution(article_id=article_id, division_code=division.code)
-            db.add(attribution)
-        attribution.level, attribution.weight, attribution.method = division.level, 1.0, "manual"
-        attribution.evidence = f"人工更正（{user.username}）" + (f"，替换自动归属 {was}" if was else "")
+    correct_one(db, article_id, user.username, kind, dom, sub, division, note=note.strip()[:1000] or None)
     db.flush()
     # The article's events follow their articles' kind, domain and city.
     revote_events_of(db, [article_id])

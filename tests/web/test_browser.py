@@ -232,3 +232,34 @@ def test_dashboard_fits_one_screen_with_its_charts(page: Any, seeded: Seeded, tm
     folder = Path(os.environ.get("CREDITWATCH_SCREENSHOTS", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / "dashboard.png"))
+
+
+def test_correct_an_events_city_by_chinese_name_moves_the_index(
+    page: Any, engine: Engine, seeded: Seeded, tmp_path: Path
+) -> None:
+    from models import IndexScore
+
+    def jiangyin() -> tuple[float, int | None]:
+        with Session(engine) as s:
+            row = s.scalars(
+                select(IndexScore).where(IndexScore.division_code == "320281", IndexScore.month == "2026-10")
+            ).one()
+            return row.total, row.rank
+
+    total_before, _ = jiangyin()
+    sign_in(page, "analyst")
+    page.goto(f"/events/{seeded.suqian_event}")
+    page.click("summary:has-text('更正本事件')")
+    page.fill("input[name=city]", "江阴")
+    page.check("input[name=major]")
+    page.click("button:has-text('保存更正')")
+    page.wait_for_url(f"**/events/{seeded.suqian_event}")
+    assert "已更正 2 项，指数已重新计算" in page.locator(".flash").inner_text()
+    assert "江阴市" in page.locator("dl.facts").inner_text()
+    rows = page.locator("#corrections tbody tr").all_inner_texts()
+    assert any("城市" in r and "宿迁市" in r and "江阴市" in r and "analyst" in r for r in rows)
+    total_after, rank_after = jiangyin()
+    assert total_after < total_before and rank_after == 1  # alone among the county-level units
+    page.goto("/cities/320281?month=2026-10")
+    assert f"{total_after:.2f}" in page.locator("dl.facts").inner_text()
+    shot(page, "event-corrected", tmp_path)
