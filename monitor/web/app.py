@@ -40,6 +40,7 @@ def create_app(
         views_admin,
         views_auth,
         views_dashboard,
+        views_entry,
         views_events,
         views_index,
         views_ops,
@@ -73,6 +74,7 @@ def create_app(
     for module in (views_auth, views_events, views_index, views_reports, views_ops, views_admin):
         app.include_router(module.router)
     app.include_router(views_dashboard.router)
+    app.include_router(views_entry.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
