@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -27,6 +27,7 @@ from models import (
 )
 from monitor.corrections import CorrectionError, correct_event, corrections_of
 from monitor.corrections import city_choices as city_labels
+from monitor.feedback_entry import CHANNELS, FeedbackEntryError, record_feedback
 from monitor.web.deps import Db, PostAnalyst, Viewer
 from monitor.web.queries import (
     CODE_RE,
@@ -186,6 +187,7 @@ def event_page(request: Request, *, event_id: int, user: Viewer, db: Db) -> HTML
             "alerts": alerts,
             "names": division_names(db, codes),
             "corrections": corrections,
+            "channels": CHANNELS,
             "city_options": city_labels(
                 [
                     *([event.division_code] if event.division_code else []),
@@ -197,6 +199,44 @@ def event_page(request: Request, *, event_id: int, user: Viewer, db: Db) -> HTML
             "current_city": city_labels([event.division_code])[0][1] if event.division_code else "",
         },
     )
+
+
+@router.post("/events/{event_id}/feedback")
+def record_feedback_page(
+    request: Request,
+    *,
+    event_id: int,
+    at: Annotated[datetime, Form()],
+    channel: Annotated[str, Form(max_length=16)],
+    title: Annotated[str, Form(min_length=1, max_length=300, pattern=r"^[^\x00]*$")],
+    url: Annotated[str, Form(max_length=1000, pattern=r"^[^\x00]*$")] = "",
+    user: PostAnalyst,
+    db: Db,
+) -> Response:
+    """Record a government response to the event by hand; the offset and the countdown follow at once."""
+    back = f"/events/{event_id}"
+    if db.get(Event, event_id) is None:
+        raise HTTPException(404)
+    settings = request.app.state.settings
+    try:
+        link = record_feedback(
+            db,
+            event_id=event_id,
+            at=at,
+            channel=channel,
+            title=title,
+            url=url,
+            user=user.username,
+            cities=[settings.home_city, *settings.watched_cities, *settings.peer_cities],
+            model_name=settings.index_model,
+        )
+    except FeedbackEntryError as exc:
+        db.rollback()
+        flash(request, str(exc), "error")
+        return RedirectResponse(back, status_code=303)
+    db.commit()
+    flash(request, f"已记录政府反馈（首次发现后 {link.delay_hours:g} 小时），抵扣已重新计算")
+    return RedirectResponse(back, status_code=303)
 
 
 @router.post("/events/{event_id}/correct")

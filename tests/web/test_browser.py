@@ -263,3 +263,42 @@ def test_correct_an_events_city_by_chinese_name_moves_the_index(
     page.goto("/cities/320281?month=2026-10")
     assert f"{total_after:.2f}" in page.locator("dl.facts").inner_text()
     shot(page, "event-corrected", tmp_path)
+
+
+def test_enter_a_statistical_input(page: Any, engine: Engine, seeded: Seeded) -> None:
+    from models import ManualInput
+
+    sign_in(page, "analyst")
+    page.click("nav a:has-text('数据录入')")
+    page.wait_for_url("**/entry/inputs")
+    page.fill("input[name=city]", "江阴")
+    page.fill("input[name=month]", "2026-10")
+    page.select_option("select[name=code]", "A4.1")
+    page.fill("input[name=value]", "92%")
+    page.fill("input[name=source]", "市发改委 2026 年度任务台账")
+    page.click("button:has-text('保存')")
+    page.wait_for_url("**/entry/inputs")
+    assert "已录入 江阴市 (无锡) 2026-10 A4.1 = 92" in page.locator(".flash").inner_text()
+    assert "市发改委 2026 年度任务台账" in page.locator("#recent-inputs").inner_text()
+    with Session(engine) as s:
+        assert s.scalars(select(ManualInput.value).where(ManualInput.division_code == "320281")).one() == 92
+
+
+def test_enter_a_feedback_record_and_the_countdown_ends(page: Any, engine: Engine, seeded: Seeded) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    sign_in(page, "analyst")
+    page.goto("/dashboard?at=2026-10-10")
+    assert page.locator("#kpi-feedback").inner_text() == "1"
+    page.goto(f"/events/{seeded.major_event}")
+    page.click("summary:has-text('录入政府反馈')")
+    page.fill("input[name=at]", "2026-10-10T20:00")
+    page.select_option("select[name=channel]", "新闻发布会")
+    page.fill("input[name=title]", "江阴市政府新闻发布会通报食品厂过期原料处置情况")
+    page.click("button:has-text('保存反馈')")
+    page.wait_for_url(f"**/events/{seeded.major_event}")
+    assert "已记录政府反馈（首次发现后 11 小时），抵扣已重新计算" in page.locator(".flash").inner_text()
+    page.goto("/dashboard?at=2026-10-10")
+    assert page.locator("#kpi-feedback").inner_text() == "0"
+    assert page.locator("#panel-feedback .countdown").count() == 0
+    page.goto("/cities/320281?month=2026-10")
+    assert "政府反馈" in page.locator("body").inner_text()
