@@ -49,20 +49,25 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     timezone: str = "Asia/Shanghai"
     data_dir: Path = Path("var")
-    # The office's own city and the peers it is ranked with (GB/T 2260 codes). Default: 江阴 and the
-    # county-level cities of Jiangsu it is usually compared with, plus the 13 prefecture cities of Jiangsu.
+    # The office's own city and the cities scored with it (GB/T 2260 codes). Default: 江阴, the 13 prefecture
+    # cities of Jiangsu and the other county-level cities of Jiangsu. Each city is ranked only among the cities
+    # of its own level that the model ranks (scoring.ranking): 江阴 among county-level units, never prefectures.
     home_city: str = "320281"
     watched_cities: list[str] = Field(default_factory=lambda: ["320281", "320200"])
     peer_cities: list[str] = Field(
         default_factory=lambda: [
             "320100", "320200", "320300", "320400", "320500", "320600", "320700",
             "320800", "320900", "321000", "321100", "321200", "321300",
+            "320282", "320381", "320382", "320481", "320581", "320582", "320583", "320585", "320681", "320682",
+            "320685", "320981", "321081", "321084", "321181", "321182", "321183", "321281", "321282", "321283",
         ]
     )
     index_model: str = "jiangsu2016"
     alert_channels: list[AlertChannel] = Field(default_factory=list)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     alert_outbox_dir: Path = Path("var/outbox")
+    # Where staff open the console (e.g. https://credit.example.gov.cn): alerts link to the event's page under it.
+    console_base_url: str | None = None
     portal_cookies: dict[str, str] = Field(default_factory=dict)  # portal key -> Cookie header from a browser session
     user_agent: str = (
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36 "

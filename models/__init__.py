@@ -3,6 +3,7 @@
 from models.alerts import Alert, AlertStatus
 from models.base import Base, now
 from models.content import Appearance, Article, HomepageSnapshot, RankingEntry, RankingSnapshot
+from models.corrections import EventCorrection
 from models.events import (
     Event,
     EventArticle,
@@ -22,8 +23,38 @@ from models.sites import CrawlStat, Fetch, Site
 from models.users import Role, User, WebSession
 
 __all__ = [
-    "Alert", "AlertStatus", "Appearance", "Article", "Base", "CityAttribution", "Classification", "CrawlStat",
-    "Division", "Event", "EventArticle", "EventStatus", "EventStatusChange", "FeedbackLink", "FeedbackStatus",
-    "Fetch", "HomepageSnapshot", "IndexScore", "Institution", "JobRun", "Label", "ListKind", "ManualInput", "PortalRecord",
-    "RankingEntry", "RankingSnapshot", "ReportRequest", "ReportState", "Role", "Site", "User", "WebSession", "now",
+    "Alert",
+    "AlertStatus",
+    "Appearance",
+    "Article",
+    "Base",
+    "CityAttribution",
+    "Classification",
+    "CrawlStat",
+    "Division",
+    "Event",
+    "EventArticle",
+    "EventCorrection",
+    "EventStatus",
+    "EventStatusChange",
+    "FeedbackLink",
+    "FeedbackStatus",
+    "Fetch",
+    "HomepageSnapshot",
+    "IndexScore",
+    "Institution",
+    "JobRun",
+    "Label",
+    "ListKind",
+    "ManualInput",
+    "PortalRecord",
+    "RankingEntry",
+    "RankingSnapshot",
+    "ReportRequest",
+    "ReportState",
+    "Role",
+    "Site",
+    "User",
+    "WebSession",
+    "now",
 ]

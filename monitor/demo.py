@@ -120,8 +120,8 @@ def run_demo(out: Path, *, month: str = DEMO_MONTH, console: Console | None = No
             store_results(db, compute_month(db, model, m, cities))
         final = compute_month(db, model, month, cities)
         summary.scores = [
-            {"city": r.division_code, "total": r.total, "rank": r.rank}
-            for r in sorted(final, key=lambda r: r.rank or 0)
+            {"city": r.division_code, "total": r.total, "rank": r.rank, "peer_set": r.peer_set}
+            for r in sorted(final, key=lambda r: (r.peer_set or "", r.rank or 0))
         ]
     console.print(f"[bold]4/5[/] scored {len(cities)} cities × 12 months under {model.name} {model.version}")
 

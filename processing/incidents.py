@@ -33,6 +33,7 @@ from models import (
     RankingSnapshot,
     Site,
 )
+from models.vocabulary import REASON_SEPARATOR, homepage_reason, ranking_reason
 from processing.cities import article_cities
 
 
@@ -200,25 +201,18 @@ def evaluate(
     used_hp: tuple[HomepageSighting, ...] = ()
     if hp_hit is not None:
         used_hp = tuple(hp_hit[1])
-        names = ", ".join(h.site_name for h in used_hp)
-        local = [h.captured_at.astimezone(TZ) for h in used_hp]
-        days = {t.date() for t in local}
-        if len(days) == 1:
-            stamps = "/".join(t.strftime("%H:%M") for t in local)
-            parts.append(f"on the homepages of {names} at {stamps} ({local[0]:%Y-%m-%d})")
-        else:  # the window spans midnight: every sighting carries its own date
-            stamps = "/".join(t.strftime("%Y-%m-%d %H:%M") for t in local)
-            parts.append(f"on the homepages of {names} at {stamps}")
+        # Staff read the reason (event page, alert, report): worded by the one vocabulary, in Chinese.
+        parts.append(
+            homepage_reason([h.site_name for h in used_hp], [h.captured_at.astimezone(TZ) for h in used_hp])
+        )
     best: dict[tuple[str, str], RankingSighting] = {}
     for r in rk:
         k = (r.site_key, r.list_name)
         if k not in best or r.rank < best[k].rank:
             best[k] = r
     for r in sorted(best.values(), key=lambda r: (r.rank, r.captured_at)):
-        parts.append(
-            f"{r.site_name} rank {r.rank} ({r.list_name}, {r.captured_at.astimezone(TZ):%m-%d %H:%M})"
-        )
-    return MajorFinding(at, "; ".join(parts), used_hp, tuple(best.values()))
+        parts.append(ranking_reason(r.site_name, r.list_name, r.rank, r.captured_at.astimezone(TZ)))
+    return MajorFinding(at, REASON_SEPARATOR.join(parts), used_hp, tuple(best.values()))
 
 
 def _homepage_trigger(

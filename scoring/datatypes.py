@@ -209,6 +209,7 @@ class CityResult:
     total: float  # two decimals
     raw_total: float  # before rounding (ties are decided on `total`)
     aspects: tuple[AspectScore, ...]
+    base: float = 0.0  # band models: the base the contributions are added to (total = base + Σ contributions)
     events: tuple[EventEffect, ...] = ()
     trust_events: tuple[TrustEffect, ...] = ()
     vetoed: bool = False
@@ -216,7 +217,9 @@ class CityResult:
     missing: tuple[str, ...] = ()  # input codes with no value
     assumptions: tuple[dict[str, Any], ...] = ()
     rank: int | None = None
-    peers: int | None = None
+    peers: int | None = None  # members of the peer set (scoring.ranking)
+    peer_set: str | None = None  # peer set key, e.g. "320000:prefecture"
+    peer_set_label: str | None = None  # e.g. 江苏省设区市
 
     def aspects_json(self) -> dict[str, Any]:
         """`IndexScore.aspects`: {aspect code: {name, role, weight, points, max_points, share, contribution, passed}}."""
@@ -242,7 +245,10 @@ class CityResult:
             "name": self.name,
             "window": {"from": self.window[0], "to": self.window[1]},
             "raw_total": round(self.raw_total, 6),
+            "base": self.base,
             "peers": self.peers,
+            "peer_set": self.peer_set,
+            "peer_set_label": self.peer_set_label,
             "vetoed": self.vetoed,
             "failed": list(self.failed),
             "missing": list(self.missing),

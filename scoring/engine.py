@@ -296,6 +296,7 @@ def score_city(model: IndexModel, inputs: CityMonthInputs) -> CityResult:
         window=window,
         total=round2(raw),
         raw_total=raw,
+        base=model.total.base.value if method == "band" and model.total.base else 0.0,
         aspects=tuple(aspects),
         events=tuple(events),
         trust_events=tuple(trust),

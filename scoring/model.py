@@ -359,6 +359,17 @@ class Events(_Strict):
     trust_bonus: TrustBonus
 
 
+RankedLevel = Literal["prefecture", "county"]
+
+
+class Ranking(_Strict):
+    """Who a city is ranked with (scoring.ranking): the cities of the same level within `scope`, for each level the
+    model ranks. A level not listed is scored but not ranked."""
+
+    scope: Literal["province", "nation"] = "province"
+    levels: list[RankedLevel] = Field(default_factory=lambda: list[RankedLevel](["prefecture"]))
+
+
 class IndexModel(_Strict):
     name: str
     version: str
@@ -372,6 +383,7 @@ class IndexModel(_Strict):
     total: Total
     aspects: list[Aspect]
     events: Events | None = None
+    ranking: Ranking = Field(default_factory=Ranking)
 
     @field_validator("version", mode="before")
     @classmethod

@@ -13,9 +13,10 @@ from config.settings import get_settings
 from models import IndexScore
 from models.base import now
 from scoring.datatypes import CityResult
-from scoring.engine import score_month
+from scoring.engine import score_city
 from scoring.inputs import gather_inputs
 from scoring.model import IndexModel
+from scoring.ranking import rank_in_peer_sets
 from storage.upsert import upsert_rows
 
 
@@ -26,8 +27,11 @@ def configured_cities() -> list[str]:
 
 
 def compute_month(session: Session, model: IndexModel, month: str, cities: Sequence[str]) -> list[CityResult]:
-    """Gather inputs from the database and score and rank `cities` for `month` (nothing is written)."""
-    return score_month(model, gather_inputs(session, model, month, cities))
+    """Gather inputs from the database, score `cities` for `month` and rank each within its peer set (nothing is
+    written)."""
+    return rank_in_peer_sets(
+        [score_city(model, i) for i in gather_inputs(session, model, month, cities)], model
+    )
 
 
 KEY = ("model_name", "model_version", "division_code", "month")

@@ -50,7 +50,7 @@ def md_escape(text: str) -> str:
 def markdown_body(msg: Message) -> str:
     body = [f"### {md_escape(msg.subject)}", ""] + [f"- {md_escape(line)}" for line in msg.lines]
     if msg.link:
-        body += ["", f"[detail]({msg.link})"]
+        body += ["", f"[查看详情]({msg.link})"]
     return "\n".join(body)
 
 
@@ -82,7 +82,7 @@ def wecom_request(ch: AlertChannel, msg: Message) -> tuple[str, dict[str, Any]]:
 def feishu_request(ch: AlertChannel, msg: Message, now_s: int | None = None) -> tuple[str, dict[str, Any]]:
     content: list[list[dict[str, str]]] = [[{"tag": "text", "text": line}] for line in msg.lines]
     if msg.link:
-        content.append([{"tag": "a", "text": "detail", "href": msg.link}])
+        content.append([{"tag": "a", "text": "查看详情", "href": msg.link}])
     body: dict[str, Any] = {
         "msg_type": "post",
         "content": {"post": {"zh_cn": {"title": msg.subject, "content": content}}},
@@ -123,7 +123,7 @@ def email_message(msg: Message, smtp: SmtpSettings, recipients: list[str]) -> Em
     text = "\n".join([msg.subject, "", *msg.lines, *([msg.link] if msg.link else [])])
     m.set_content(text)
     items = "".join(f"<li>{html.escape(line)}</li>" for line in msg.lines)
-    link = f'<p><a href="{html.escape(msg.link, quote=True)}">detail</a></p>' if msg.link else ""
+    link = f'<p><a href="{html.escape(msg.link, quote=True)}">查看详情</a></p>' if msg.link else ""
     m.add_alternative(
         f"<html><body><h3>{html.escape(msg.subject)}</h3><ul>{items}</ul>{link}</body></html>", subtype="html"
     )

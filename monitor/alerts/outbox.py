@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import AlertChannel, Settings, get_settings
 from models import Alert, AlertStatus, Event, EventStatus, now
+from models import vocabulary as vocab
 from monitor.alerts.channels import DeliveryError, Message, send
 from storage.upsert import upsert
 
@@ -100,22 +101,70 @@ class DispatchReport:
     errors: list[str] = field(default_factory=list)
 
 
-def event_message(ev: Event, kind: str) -> tuple[str, dict[str, Any]]:
-    """Subject and payload of an event alert (payload keeps what the message needs, JSON-safe)."""
+def feedback_deadline(ev: Event) -> datetime | None:
+    """When the government's feedback must be out to count in full: the index model's `prompt_hours` after the
+    event's first sighting (jiangsu2016: 72 h); None for a model without a feedback rule."""
+    from scoring.model import ModelFileError, load_model
+
+    try:
+        model = load_model(get_settings().index_model)
+    except (ModelFileError, OSError):  # a broken model file must not stop an alert: it then has no deadline
+        logger.exception("index model unreadable; alert without feedback deadline")
+        return None
+    if model.events is None or model.events.feedback_offset is None:
+        return None
+    return ev.first_seen + timedelta(hours=model.events.feedback_offset.prompt_hours.value)
+
+
+def event_link(event_id: int) -> str | None:
+    """The event's page in the console, from the configured `console_base_url` (None when not configured)."""
+    base = get_settings().console_base_url
+    return f"{base.rstrip('/')}/events/{event_id}" if base else None
+
+
+def event_message(ev: Event, kind: str, session: Session | None = None) -> tuple[str, dict[str, Any]]:
+    """Subject and payload of an event alert (payload keeps what the message needs, JSON-safe), in Chinese: title,
+    city, domain, first sighting, the sites and positions that made it major, the feedback deadline and a link."""
     from nlp.gazetteer import get_gazetteer
 
     d = get_gazetteer().get(ev.division_code) if ev.division_code else None
-    city = d.name if d else "城市未定"
-    label = "重大失信事件" if kind == "major" else "失信事件"
-    subject = f"[{label}] {city}: {ev.title}"
+    city = d.name if d else vocab.UNKNOWN_CITY
+    label = vocab.MAJOR_EVENT if kind == "major" else vocab.DISTRUST_EVENT
+    subject = f"【{label}】{city}：{ev.title}"
     lines = [
-        f"事件 #{ev.id}: {ev.title}",
-        f"城市 {city} · 领域 {ev.domain or '-'} / {ev.subdomain or '-'}",
-        f"首次发现 {ev.first_seen.strftime('%Y-%m-%d %H:%M')}",
+        f"事件 #{ev.id}：{ev.title}",
+        f"城市：{city} · 领域：{vocab.domain_label(ev.domain)} / {ev.subdomain or '—'}",
+        f"首次发现：{ev.first_seen.strftime('%Y-%m-%d %H:%M')}",
     ]
+    if session is not None:
+        from monitor.events_view import event_view
+
+        view = event_view(session, ev.id)
+        placed = [f"{h.site_name}首页{h.block or ''}第{h.position}条" for h in view.homepages]
+        placed += [f"{r['site']}「{r['list']}」第{r['best_rank']}名" for r in view.rankings]
+        if view.sites:
+            lines.append(f"涉及网站：{'、'.join(view.sites)}")
+        if placed:
+            lines.append(f"位置：{'；'.join(placed)}")
     if ev.major_reason:
-        lines.append(f"认定依据: {ev.major_reason}")
-    return subject, {"lines": lines, "event_id": ev.id}
+        lines.append(f"认定依据：{ev.major_reason}")
+    deadline = feedback_deadline(ev) if kind == "major" else None
+    if deadline is not None:
+        lines.append(
+            f"政府反馈截止：{fmt_local(deadline)}（首次发现后 {fmt_hours(deadline - ev.first_seen)} 小时内）"
+        )
+    link = event_link(ev.id)
+    return subject, {"lines": lines, "event_id": ev.id, "link": link}
+
+
+def fmt_local(t: datetime) -> str:
+    from config.settings import TZ
+
+    return (t.astimezone(TZ) if t.tzinfo else t).strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_hours(d: timedelta) -> str:
+    return f"{d.total_seconds() / 3600:g}"
 
 
 def queue_alerts(
@@ -149,7 +198,7 @@ def queue_alerts(
     created = []
     existing = set(session.scalars(select(Alert.dedup_key)))
     for ev, kind in wanted:
-        subject, payload = event_message(ev, kind)
+        subject, payload = event_message(ev, kind, session)
         for ch in channels:
             key = f"{kind}:{ev.id}:{ch.name}"
             if key in existing:
@@ -253,10 +302,10 @@ def dispatch(
 def _message(alerts: list[Alert], channel: str) -> Message:
     if len(alerts) == 1:
         a = alerts[0]
-        return Message(a.dedup_key, a.subject, list(a.payload.get("lines", [])))
+        return Message(a.dedup_key, a.subject, list(a.payload.get("lines", [])), a.payload.get("link"))
     lines = [a.subject for a in alerts]
     key = f"digest:{channel}:" + ",".join(str(a.id) for a in alerts)
-    return Message(key, f"creditwatch 汇总: {len(alerts)} 条事件提醒", lines)
+    return Message(key, f"creditwatch 汇总：{len(alerts)} 条事件提醒", lines)
 
 
 def _claim(factory: sessionmaker[Session], a: Alert, policy: AlertPolicy, at: datetime) -> bool:

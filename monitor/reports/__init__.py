@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from config.settings import TZ
 from monitor.reports.data import MonthlyReport, ReportError, build_report
 
 FORMATS = ("html", "pdf", "xlsx", "docx")
@@ -40,6 +43,22 @@ def parse_formats(formats: str | Iterable[str]) -> list[str]:
 
 def report_stem(report: MonthlyReport) -> str:
     return f"creditwatch-report-{report.city_code}-{report.month}"
+
+
+def keep_previous(path: Path) -> Path | None:
+    """A report regenerated after corrections must not erase the one already handed out: the existing file stays
+    beside the new one as `<stem>.<its time, YYYYMMDD-HHMMSS>.<format>` (a hard link, so it is never missing)."""
+    if not path.is_file():
+        return None
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, TZ).strftime("%Y%m%d-%H%M%S")
+    kept = path.with_name(f"{path.stem}.{stamp}{path.suffix}")
+    if kept.exists():
+        return kept
+    try:
+        os.link(path, kept)
+    except OSError:  # a file system without hard links: a copy
+        shutil.copy2(path, kept)
+    return kept
 
 
 def write_reports(
@@ -94,6 +113,7 @@ def write_reports(
             os.fchmod(fd, 0o644)  # mkstemp makes it private; a report is as readable as any file written here
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+            keep_previous(path)
             tmp.replace(path)
         except BaseException:
             tmp.unlink(missing_ok=True)

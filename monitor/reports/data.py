@@ -33,6 +33,7 @@ from models import (
 from monitor.events_view import event_view
 from monitor.reports.privacy import is_legal_entity, mask_name, scrub
 from nlp.gazetteer import get_gazetteer
+from scoring.ranking import ReconciliationLine, rank_label, rank_movement, reconciliation_of, tied
 from storage import portal_queries as pq
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -179,10 +180,20 @@ class PeerRow:
     previous_total: float | None
     previous_rank: int | None
     is_subject: bool
+    tied: bool = False  # another peer shares this rank
+    previous_tied: bool = False
 
     @property
     def change(self) -> float | None:
         return None if self.previous_total is None else round(self.total - self.previous_total, 2)
+
+    @property
+    def rank_label(self) -> str:
+        return rank_label(self.rank, self.tied)
+
+    @property
+    def previous_rank_label(self) -> str:
+        return "—" if self.previous_rank is None else rank_label(self.previous_rank, self.previous_tied)
 
 
 @dataclass(frozen=True)
@@ -215,6 +226,13 @@ class MonthlyReport:
     assumptions: tuple[Assumption, ...]
     peers: tuple[PeerRow, ...]
     notes: tuple[str, ...] = field(default=())
+    peer_set_label: str | None = None  # who the city is ranked with, e.g. 江苏省县（市、区）
+    rank_tied: bool = False
+    rank_delta: int | None = None  # places gained, only when comparable (scoring.ranking.rank_movement)
+    base: float | None = None
+    reconciliation: tuple[
+        ReconciliationLine, ...
+    ] = ()  # base + contributions (+ clip/veto) = total, two decimals
 
     @property
     def has_score(self) -> bool:
@@ -228,10 +246,12 @@ class MonthlyReport:
 
     @property
     def rank_change(self) -> int | None:
-        """Places gained since last month (positive = moved up)."""
-        if self.rank is None or self.previous_rank is None:
-            return None
-        return self.previous_rank - self.rank
+        """Places gained since last month (positive = moved up); None when the ranks are not comparable."""
+        return self.rank_delta
+
+    @property
+    def rank_label(self) -> str:
+        return rank_label(self.rank, self.rank_tied)
 
     @property
     def distrust_events(self) -> int:
@@ -449,13 +469,29 @@ def _peer_scores(session: Session, model: str, version: str, month: str) -> list
     )
 
 
+def _peer_set(score: IndexScore | None) -> str | None:
+    details = score.details if score is not None and isinstance(score.details, dict) else {}
+    key = details.get("peer_set")
+    return str(key) if key else None
+
+
 def _peer_rows(session: Session, subject: IndexScore, previous: IndexScore | None) -> tuple[PeerRow, ...]:
-    rows = _peer_scores(session, subject.model_name, subject.model_version, subject.month)
+    """The members of the subject's peer set (scores stored before peer sets existed: every city scored with it),
+    with last month's rank only where the peer was ranked in the same peer set."""
+    key = _peer_set(subject)
+    rows = [
+        s
+        for s in _peer_scores(session, subject.model_name, subject.model_version, subject.month)
+        if _peer_set(s) == key
+    ]
     prev_version = previous.model_version if previous else subject.model_version
     before = {
         s.division_code: s
         for s in _peer_scores(session, subject.model_name, prev_version, shift_month(subject.month, -1))
+        if _peer_set(s) == key
     }
+    ranks = [s.rank for s in rows]
+    prev_ranks = [s.rank for s in before.values()]
     out = [
         PeerRow(
             code=s.division_code,
@@ -465,6 +501,8 @@ def _peer_rows(session: Session, subject: IndexScore, previous: IndexScore | Non
             previous_total=before[s.division_code].total if s.division_code in before else None,
             previous_rank=before[s.division_code].rank if s.division_code in before else None,
             is_subject=s.division_code == subject.division_code,
+            tied=tied(s.rank, ranks),
+            previous_tied=s.division_code in before and tied(before[s.division_code].rank, prev_ranks),
         )
         for s in rows
     ]
@@ -694,6 +732,22 @@ def build_report(
     deduction_total, offset_total = _event_totals(aspects_json, details)
     peers = _peer_rows(session, score, previous) if score else ()
     peer_count = details.get("peers") if isinstance(details.get("peers"), int) else (len(peers) or None)
+    subject_row = next((p for p in peers if p.is_subject), None)
+    rank_delta = rank_movement(
+        score.rank if score else None,
+        previous.rank if previous else None,
+        same_peer_set=_peer_set(score) == _peer_set(previous),
+        total_changed=subject_row is None or subject_row.change != 0,
+        peers_changed=any(p.change != 0 for p in peers if not p.is_subject),
+    )
+    base = _num(details.get("base"))
+    reconciliation = (
+        reconciliation_of(base, aspects_json or {}, score.total, bool(details.get("vetoed")))
+        if score is not None and base is not None
+        else ()
+    )
+    if score is not None and score.rank is None and details.get("peer_set") is None and "base" in details:
+        notes.append(f"模型 {model_name} 不对{name}这一级别的城市排名，本报告不列排名。")
 
     if details.get("vetoed"):
         failed = "、".join(str(c) for c in details.get("failed") or [])
@@ -742,4 +796,9 @@ def build_report(
         assumptions=_assumptions(assumptions),
         peers=peers,
         notes=tuple(notes),
+        peer_set_label=str(details["peer_set_label"]) if details.get("peer_set_label") else None,
+        rank_tied=subject_row.tied if subject_row else False,
+        rank_delta=rank_delta,
+        base=base,
+        reconciliation=reconciliation,
     )

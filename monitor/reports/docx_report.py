@@ -137,7 +137,7 @@ def render_docx(report: MonthlyReport, charts: Charts) -> bytes:
         [
             [
                 fmt.index_value(r.total),
-                f"{r.rank} / {r.peer_count or '—'}" if r.rank else fmt.NO_DATA,
+                f"{'并列' if r.rank_tied else ''}{r.rank} / {r.peer_count or '—'}" if r.rank else fmt.NO_DATA,
                 fmt.signed(r.change),
                 fmt.rank_move(r.rank_change),
                 str(len(r.major_events)),
@@ -162,6 +162,22 @@ def render_docx(report: MonthlyReport, charts: Charts) -> bytes:
     )
 
     doc.add_heading("三、分项得分", level=1)
+    if r.reconciliation:
+        _para(doc, "指数构成：基础分加各方面贡献（保留两位小数）即为综合指数。", size=9)
+        _table(
+            doc,
+            ["项目", "分值"],
+            [
+                [
+                    line.name if line.code in ("BASE", "CLIP", "VETO") else f"{line.code} {line.name}",
+                    f"{line.value:.2f}" if i == 0 else fmt.signed(line.value),
+                ]
+                for i, line in enumerate(r.reconciliation)
+            ]
+            + [["综合指数", fmt.index_value(r.total)]],
+            numeric=(1,),
+            highlight=[len(r.reconciliation)],
+        )
     if r.aspects:
         _table(
             doc,
@@ -290,7 +306,13 @@ def render_docx(report: MonthlyReport, charts: Charts) -> bytes:
             doc,
             ["数据项", "代码", "来源", "单位", "所属指标"],
             [
-                [m.name, m.code, fmt.SOURCE_LABELS.get(m.source, m.source), m.unit or "—", m.indicator]
+                [
+                    m.name,
+                    fmt.indicator_code(m.code) or "—",
+                    fmt.SOURCE_LABELS.get(m.source, m.source),
+                    m.unit or "—",
+                    m.indicator,
+                ]
                 for m in r.missing_inputs
             ],
         )
@@ -299,17 +321,23 @@ def render_docx(report: MonthlyReport, charts: Charts) -> bytes:
 
     doc.add_heading("八、同级城市排名", level=1)
     if r.peers:
+        _para(
+            doc,
+            f"同级城市：{r.peer_set_label or '与本市一同计分的城市'}，共 {len(r.peers)} 个。"
+            "综合指数相同（两位小数）者并列，下一名次顺延。",
+            size=9,
+        )
         _table(
             doc,
             ["排名", "城市", "综合指数", "上月指数", "较上月", "上月排名"],
             [
                 [
-                    str(p.rank or "—"),
+                    p.rank_label,
                     p.name,
                     fmt.index_value(p.total),
                     "—" if p.previous_total is None else f"{p.previous_total:.2f}",
                     fmt.signed(p.change),
-                    str(p.previous_rank or "—"),
+                    p.previous_rank_label,
                 ]
                 for p in r.peers
             ],

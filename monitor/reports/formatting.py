@@ -7,34 +7,25 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from config.settings import TZ
+from models.vocabulary import (
+    ASPECT_ROLE_LABELS,
+    DOMAIN_LABELS,
+    NO_DATA,
+    SOURCE_LABELS,
+    domain_label,
+    indicator_code,
+    parameter_label,
+)
 
 if TYPE_CHECKING:
     from monitor.reports.data import MonthlyReport
 
-DOMAIN_LABELS: dict[str, str] = {
-    "government": "政务诚信",
-    "business": "商务诚信",
-    "society": "社会诚信",
-    "judiciary": "司法公信",
-}
-ROLE_LABELS: dict[str, str] = {
-    "score": "得分",
-    "basic": "基础",
-    "deduction": "扣分",
-    "offset": "抵扣",
-    "bonus": "加分",
-}
-SOURCE_LABELS: dict[str, str] = {"manual": "人工录入", "portal": "门户数据", "crawled": "网络监测"}
-NO_DATA = "暂无数据"
+# The words come from models.vocabulary (one vocabulary for every surface); these names are what the formats use.
+ROLE_LABELS = ASPECT_ROLE_LABELS
+__all__ = ["DOMAIN_LABELS", "NO_DATA", "ROLE_LABELS", "SOURCE_LABELS", "domain_label", "indicator_code"]
 
 # Characters XML 1.0 (DOCX, XLSX) cannot hold; crawled titles sometimes carry them (form feeds, stray NULs).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def domain_label(code: str | None) -> str:
-    if not code:
-        return "未分类"
-    return DOMAIN_LABELS.get(code, code)
 
 
 def index_value(x: float | None) -> str:
@@ -55,10 +46,10 @@ def signed(x: float | None) -> str:
     return f"+{x:.2f}" if x > 0 else f"−{abs(x):.2f}"
 
 
-def rank_text(rank: int | None, of: int | None) -> str:
+def rank_text(rank: int | None, of: int | None, is_tied: bool = False) -> str:
     if rank is None:
         return NO_DATA
-    return f"第{rank}位" + (f"（共{of}个）" if of else "")
+    return ("并列" if is_tied else "") + f"第{rank}位" + (f"（共{of}个）" if of else "")
 
 
 def rank_move(change: int | None) -> str:
@@ -109,7 +100,8 @@ def summary_lines(report: MonthlyReport) -> list[str]:
                 else f"{'上升' if report.change > 0 else '下降'} {abs(report.change):.2f}"
             )
         if report.rank is not None:
-            text += f"，在{report.peer_count or '—'}个同级城市中排第 {report.rank} 位"
+            peers = report.peer_set_label or "同级城市"
+            text += f"，在{peers}（{report.peer_count or '—'}个）中{report.rank_label}"
             if report.rank_change:
                 text += f"（{rank_move(report.rank_change)}）"
         lines.append(text + "。")
@@ -132,8 +124,8 @@ def summary_lines(report: MonthlyReport) -> list[str]:
 
 
 def assumption_path(path: str, model: str) -> str:
-    """'jiangsu2016.aspects[A1].weight' → 'aspects[A1].weight': the model is named once above the table."""
-    return path[len(model) + 1 :] if path.startswith(model + ".") else path
+    """'jiangsu2016.aspects[A1].weight' → 'A1 权重': the model is named once above the table, the parameter in words."""
+    return parameter_label(path[len(model) + 1 :] if path.startswith(model + ".") else path)
 
 
 def plain_number(value: object) -> str:

@@ -51,6 +51,7 @@ def environment() -> Environment:
         trend_class=_trend_class,
         apath=fmt.assumption_path,
         plain=fmt.plain_number,
+        icode=fmt.indicator_code,
     )
     return env
 

@@ -87,6 +87,8 @@ def render_xlsx(report: MonthlyReport) -> bytes:
         ("模型版本", f"{r.model_name} v{r.model_version}" if r.model_version else r.model_name, None),
         ("综合指数", r.total if r.total is not None else fmt.NO_DATA, INDEX),
         ("同级排名", r.rank if r.rank is not None else fmt.NO_DATA, INT),
+        ("名次", r.rank_label if r.rank is not None else fmt.NO_DATA, None),
+        ("同级城市", r.peer_set_label or fmt.NO_DATA, None),
         ("同级城市数", r.peer_count, INT),
         ("上月综合指数", r.previous_total, INDEX),
         ("较上月", r.change, SIGNED),
@@ -116,6 +118,22 @@ def render_xlsx(report: MonthlyReport) -> bytes:
         [None, INDEX, INT],
         [10, 12, 8],
     )
+    if r.reconciliation:
+        _sheet(
+            wb,
+            "指数构成",
+            ["项目", "分值"],
+            [
+                (
+                    line.name if line.code in ("BASE", "CLIP", "VETO") else f"{line.code} {line.name}",
+                    line.value,
+                )
+                for line in r.reconciliation
+            ]
+            + [("综合指数（上列之和）", r.total)],
+            [None, INDEX],
+            [28, 12],
+        )
     _sheet(
         wb,
         "分项得分",
@@ -238,10 +256,13 @@ def render_xlsx(report: MonthlyReport) -> bytes:
     peers = _sheet(
         wb,
         "同级排名",
-        ["排名", "城市", "行政区划代码", "综合指数", "上月指数", "较上月", "上月排名"],
-        [(p.rank, p.name, p.code, p.total, p.previous_total, p.change, p.previous_rank) for p in r.peers],
-        [INT, None, None, INDEX, INDEX, SIGNED, INT],
-        [6, 14, 12, 10, 10, 9, 9],
+        ["排名", "名次", "城市", "行政区划代码", "综合指数", "上月指数", "较上月", "上月排名"],
+        [
+            (p.rank, p.rank_label, p.name, p.code, p.total, p.previous_total, p.change, p.previous_rank)
+            for p in r.peers
+        ],
+        [INT, None, None, None, INDEX, INDEX, SIGNED, INT],
+        [6, 12, 14, 12, 10, 10, 9, 9],
     )
     for i, p in enumerate(r.peers, start=2):
         if p.is_subject:
@@ -252,7 +273,11 @@ def render_xlsx(report: MonthlyReport) -> bytes:
         "模型假设",
         ["参数", "取值", "依据说明"],
         [
-            (a.path, a.value if isinstance(a.value, int | float | str) else str(a.value), a.note)
+            (
+                fmt.assumption_path(a.path, r.model_name),
+                a.value if isinstance(a.value, int | float | str) else str(a.value),
+                a.note,
+            )
             for a in r.assumptions
         ],
         [None, "General", None],

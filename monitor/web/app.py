@@ -47,7 +47,16 @@ def create_app(
 ) -> FastAPI:
     """The console bound to `engine` (default: settings' database). `scheduler`, when given, is shown on the
     status page; `secure_cookies` marks the session cookie HTTPS-only (set it behind a TLS proxy)."""
-    from monitor.web import views_admin, views_auth, views_events, views_index, views_ops, views_reports
+    from monitor.web import (
+        views_admin,
+        views_auth,
+        views_dashboard,
+        views_entry,
+        views_events,
+        views_index,
+        views_ops,
+        views_reports,
+    )
 
     settings = settings or get_settings()
     app = FastAPI(
@@ -86,6 +95,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (views_auth, views_events, views_index, views_reports, views_ops, views_admin):
         app.include_router(module.router)
+    app.include_router(views_dashboard.router)
+    app.include_router(views_entry.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

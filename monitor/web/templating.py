@@ -12,29 +12,20 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from config.settings import TZ
+from models.vocabulary import (
+    DOMAIN_LABELS,
+    EVENT_STATUS_LABELS,
+    FEEDBACK_STATUS_LABELS,
+    KIND_LABELS,
+    USER_ROLE_LABELS,
+)
 from monitor.web.security import allowed, csrf_token
 
-KIND_LABELS = {
-    "trust": "守信",
-    "distrust": "失信",
-    "institution": "信用制度",
-    "feedback": "政府反馈",
-    "other": "其他",
-}
-DOMAIN_LABELS = {
-    "government": "政务诚信",
-    "business": "商务诚信",
-    "society": "社会诚信",
-    "judiciary": "司法公信",
-}
-STATUS_LABELS = {
-    "normal": "一般",
-    "major": "重大失信",
-    "proposed": "待审核",
-    "confirmed": "已确认",
-    "rejected": "已驳回",
-}
-ROLE_LABELS = {"viewer": "只读", "analyst": "分析员", "admin": "管理员"}
+__all__ = ["DOMAIN_LABELS", "KIND_LABELS", "ROLE_LABELS", "STATUS_LABELS", "render"]
+
+# Labels come from the one vocabulary (models.vocabulary) so the console says what reports and alerts say.
+STATUS_LABELS = {**EVENT_STATUS_LABELS, **FEEDBACK_STATUS_LABELS}
+ROLE_LABELS = USER_ROLE_LABELS
 
 
 def fmt_dt(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -73,4 +73,4 @@ def logout(request: Request, *, _user: PostViewer, db: Db) -> Response:
 
 @router.get("/")
 def home() -> Response:
-    return RedirectResponse("/events", status_code=303)
+    return RedirectResponse("/dashboard", status_code=303)

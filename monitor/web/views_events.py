@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from models import (
@@ -24,7 +25,10 @@ from models import (
     RankingSnapshot,
     Site,
 )
-from monitor.web.deps import Db, Viewer
+from monitor.corrections import CorrectionError, correct_event, corrections_of
+from monitor.corrections import city_choices as city_labels
+from monitor.feedback_entry import CHANNELS, FeedbackEntryError, record_feedback
+from monitor.web.deps import Db, PostAnalyst, Viewer
 from monitor.web.params import Page, QueryCode, QueryDate, QuerySearch, QueryWord, RowId
 from monitor.web.queries import (
     CODE_RE,
@@ -35,7 +39,7 @@ from monitor.web.queries import (
     feed_page,
     site_choices,
 )
-from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, render
+from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, flash, render
 
 router = APIRouter()
 
@@ -165,7 +169,9 @@ def event_page(request: Request, *, event_id: RowId, user: Viewer, db: Db) -> HT
         )
     )
     alerts = list(db.scalars(select(Alert).where(Alert.event_id == event_id).order_by(Alert.created_at)))
+    corrections = corrections_of(db, event_id)
     codes = [event.division_code] + [ca.division_code for cas in attributions.values() for ca in cas]
+    codes += [v for c in corrections if c.field == "city" for v in (c.before, c.after) if v]
     return render(
         request,
         "event.html",
@@ -181,5 +187,100 @@ def event_page(request: Request, *, event_id: RowId, user: Viewer, db: Db) -> HT
             "changes": changes,
             "alerts": alerts,
             "names": division_names(db, codes),
+            "corrections": corrections,
+            "channels": CHANNELS,
+            "city_options": city_labels(
+                [
+                    *([event.division_code] if event.division_code else []),
+                    request.app.state.settings.home_city,
+                    *request.app.state.settings.watched_cities,
+                    *request.app.state.settings.peer_cities,
+                ]
+            ),
+            "current_city": city_labels([event.division_code])[0][1] if event.division_code else "",
         },
     )
+
+
+@router.post("/events/{event_id}/feedback")
+def record_feedback_page(
+    request: Request,
+    *,
+    event_id: int,
+    at: Annotated[datetime, Form()],
+    channel: Annotated[str, Form(max_length=16)],
+    title: Annotated[str, Form(min_length=1, max_length=300, pattern=r"^[^\x00]*$")],
+    url: Annotated[str, Form(max_length=1000, pattern=r"^[^\x00]*$")] = "",
+    user: PostAnalyst,
+    db: Db,
+) -> Response:
+    """Record a government response to the event by hand; the offset and the countdown follow at once."""
+    back = f"/events/{event_id}"
+    if db.get(Event, event_id) is None:
+        raise HTTPException(404)
+    settings = request.app.state.settings
+    try:
+        link = record_feedback(
+            db,
+            event_id=event_id,
+            at=at,
+            channel=channel,
+            title=title,
+            url=url,
+            user=user.username,
+            cities=[settings.home_city, *settings.watched_cities, *settings.peer_cities],
+            model_name=settings.index_model,
+        )
+    except FeedbackEntryError as exc:
+        db.rollback()
+        flash(request, str(exc), "error")
+        return RedirectResponse(back, status_code=303)
+    db.commit()
+    flash(request, f"已记录政府反馈（首次发现后 {link.delay_hours:g} 小时），抵扣已重新计算")
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/events/{event_id}/correct")
+def correct_event_page(
+    request: Request,
+    *,
+    event_id: int,
+    kind: Annotated[str, Form(max_length=16)],
+    domain: Annotated[str, Form(max_length=16)] = "",
+    subdomain: Annotated[str, Form(max_length=32)] = "",
+    city: Annotated[str, Form(max_length=40)] = "",
+    major: Annotated[str, Form(max_length=3)] = "",
+    user: PostAnalyst,
+    db: Db,
+) -> Response:
+    """Correct the event where it is shown: kind, domain, sub-domain, city by Chinese name, major flag."""
+    back = f"/events/{event_id}"
+    if db.get(Event, event_id) is None:
+        raise HTTPException(404)
+    if any("\x00" in v for v in (kind, domain, subdomain, city)):
+        flash(request, "输入含有无效字符", "error")
+        return RedirectResponse(back, status_code=303)
+    settings = request.app.state.settings
+    try:
+        changes = correct_event(
+            db,
+            event_id,
+            user.username,
+            kind=kind,
+            domain=domain or None,
+            subdomain=subdomain,
+            city=city,
+            major=major == "1",
+            cities=[settings.home_city, *settings.watched_cities, *settings.peer_cities],
+            model_name=settings.index_model,
+        )
+    except CorrectionError as exc:
+        db.rollback()
+        flash(request, str(exc), "error")
+        return RedirectResponse(back, status_code=303)
+    db.commit()
+    if changes:
+        flash(request, f"已更正 {len(changes)} 项，指数已重新计算")
+    else:
+        flash(request, "没有改动")
+    return RedirectResponse(back, status_code=303)

@@ -16,6 +16,7 @@ from monitor.web.deps import Db, Viewer
 from monitor.web.params import PathCode, QueryMonth
 from monitor.web.queries import CODE_RE, MONTH_RE, division_names
 from monitor.web.templating import render
+from scoring.ranking import group_by_peer_set
 
 router = APIRouter()
 
@@ -76,7 +77,8 @@ def incidents(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
     rows = []
     for e in events:
         since = e.major_since or e.first_seen
-        deadline = since + timedelta(hours=prompt_hours)
+        # the model's rule (scoring.engine): feedback counts in full within prompt_hours of the FIRST sighting
+        deadline = e.first_seen + timedelta(hours=prompt_hours)
         rows.append(
             {
                 "event": e,
@@ -131,6 +133,20 @@ def cities(request: Request, *, month: QueryMonth = None, user: Viewer, db: Db) 
         "cities.html",
         {
             "scores": scores,
+            "groups": [
+                (
+                    next(
+                        (s.details.get("peer_set_label") for s, _ in rows if isinstance(s.details, dict)),
+                        None,
+                    ),
+                    rows,
+                )
+                for _, rows in group_by_peer_set(
+                    scores,
+                    lambda s: s.details.get("peer_set") if isinstance(s.details, dict) else None,
+                    lambda s: s.rank,
+                )
+            ],
             "month": month,
             "months": months,
             "model_name": model_name,

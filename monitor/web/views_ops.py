@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from config.settings import TZ
@@ -24,9 +24,10 @@ from models import (
     JobRun,
     Label,
     Site,
-    now,
 )
 from monitor import jobs
+from monitor.corrections import correct_article as correct_one
+from monitor.health import crawl_flags
 from monitor.scheduler import ScheduleConfig, default_jobs
 from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
 from monitor.web.params import FormCode, FormNext, FormNote, FormWord, Page, RowId
@@ -36,22 +37,6 @@ from processing.classify import revote_events_of
 
 router = APIRouter()
 REVIEW_THRESHOLD = 0.6  # below this confidence an article waits for a person
-WARN_SHARE = 0.3  # a site whose items lack a body or date this often has probably changed its layout
-
-
-def _health(stat: CrawlStat) -> list[str]:
-    flags = []
-    if stat.responses and stat.items == 0:
-        flags.append("无条目")
-    if stat.items and stat.empty_bodies / stat.items >= WARN_SHARE:
-        flags.append("正文缺失")
-    if stat.items and stat.missing_dates / stat.items >= WARN_SHARE:
-        flags.append("日期缺失")
-    if stat.waf_challenges:
-        flags.append("防火墙拦截")
-    if stat.failures:
-        flags.append("请求失败")
-    return flags
 
 
 def _scheduled_jobs(request: Request, db: Session) -> list[dict[str, Any]]:
@@ -102,7 +87,7 @@ def status(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
         request,
         "status.html",
         {
-            "stats": [(s, _health(s)) for s in stats],
+            "stats": [(s, crawl_flags(s)) for s in stats],
             "runs": runs,
             "problems": problems,
             "scheduled": _scheduled_jobs(request, db),
@@ -214,51 +199,7 @@ def correct_article(
         flash(request, "；".join(errors), "error")
         return RedirectResponse(back, status_code=303)
     sub = subdomain.strip()[:32] or None
-    db.add(
-        Label(
-            article_id=article_id,
-            kind=kind,
-            domain=dom,
-            subdomain=sub,
-            division_code=code,
-            labelled_by=user.username,
-            note=note.strip()[:1000] or None,
-        )
-    )
-    db.execute(update(Classification).where(Classification.article_id == article_id).values(is_current=False))
-    manual = db.scalars(
-        select(Classification).where(
-            Classification.article_id == article_id, Classification.model_version == "manual"
-        )
-    ).first()
-    if manual is None:
-        manual = Classification(article_id=article_id, model_version="manual")
-        db.add(manual)
-    manual.kind, manual.domain, manual.subdomain = kind, dom, sub
-    manual.confidence, manual.is_current, manual.created_at = 1.0, True, now()
-    if division is not None:
-        # The person's city replaces what the text matcher guessed (the guesses can be recomputed from the text;
-        # their codes stay in the evidence so the correction is auditable).
-        replaced = db.scalars(
-            select(CityAttribution).where(
-                CityAttribution.article_id == article_id,
-                CityAttribution.division_code != division.code,
-                CityAttribution.method != "manual",
-            )
-        ).all()
-        was = "、".join(sorted(a.division_code for a in replaced))
-        for guess in replaced:
-            db.delete(guess)
-        attribution = db.scalars(
-            select(CityAttribution).where(
-                CityAttribution.article_id == article_id, CityAttribution.division_code == division.code
-            )
-        ).first()
-        if attribution is None:
-            attribution = CityAttribution(article_id=article_id, division_code=division.code)
-            db.add(attribution)
-        attribution.level, attribution.weight, attribution.method = division.level, 1.0, "manual"
-        attribution.evidence = f"人工更正（{user.username}）" + (f"，替换自动归属 {was}" if was else "")
+    correct_one(db, article_id, user.username, kind, dom, sub, division, note=note.strip()[:1000] or None)
     db.flush()
     # The article's events follow their articles' kind, domain and city.
     revote_events_of(db, [article_id])

@@ -11,6 +11,7 @@ import pytest
 from config.settings import get_settings
 from monitor.demo import DEMO_MONTH, run_demo
 from storage.db import get_engine
+from tests.staff_text import english_phrases, visible_text
 
 pytestmark = pytest.mark.slow
 
@@ -46,10 +47,15 @@ def test_demo_runs_the_whole_job(tmp_path, demo_env):
     cities = {s["city"]: s for s in summary.scores}
     jiangyin = cities["320281"]
     assert 70 <= jiangyin["total"] <= 100
-    # Ranks follow totals; tied cities share a rank (1, 1, 3 ...).
-    by_total = sorted(summary.scores, key=lambda s: -s["total"])
-    for a, b in pairwise(by_total):
-        assert (a["rank"] == b["rank"]) if a["total"] == b["total"] else (a["rank"] < b["rank"])
+    # Each city is ranked within its peer set: 江阴 among the county-level units, never among prefectures.
+    assert jiangyin["peer_set"] == "320000:county" and cities["320200"]["peer_set"] == "320000:prefecture"
+    for key in ("320000:county", "320000:prefecture"):
+        members = [s for s in summary.scores if s["peer_set"] == key]
+        assert min(s["rank"] for s in members) == 1
+        # Ranks follow totals within the set; tied cities share a rank (1, 1, 3 ...).
+        by_total = sorted(members, key=lambda s: -s["total"])
+        for a, b in pairwise(by_total):
+            assert (a["rank"] == b["rank"]) if a["total"] == b["total"] else (a["rank"] < b["rank"])
 
     for fmt in ("html", "pdf", "xlsx", "docx"):
         report = out / f"creditwatch-report-320281-{DEMO_MONTH}.{fmt}"
@@ -57,5 +63,12 @@ def test_demo_runs_the_whole_job(tmp_path, demo_env):
     html = (out / f"creditwatch-report-320281-{DEMO_MONTH}.html").read_text(encoding="utf-8")
     assert f"{jiangyin['total']:.2f}" in html
     assert "江阴一食品企业使用过期原料生产糕点被立案调查" in html
+    # Staff read the report and the alert: no English phrase in either (identifiers and URLs aside).
+    assert english_phrases(visible_text(html)) == []
+    alert = json.loads(alert_file.read_text(encoding="utf-8"))
+    assert english_phrases("\n".join([alert["subject"], *alert["lines"]])) == []
+    peers = html[html.index("八、同级城市排名") :]
+    assert "同级城市：江苏省县（市、区）" in peers and "宜兴市" in peers and "无锡市" not in peers
+    assert 'id="reconciliation"' in html and "基础分" in html
     saved = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert saved["major_events"][0]["id"] == major["id"]

@@ -211,7 +211,7 @@ def test_smtp_down_then_back_gets_the_alert_once(engine: Engine, smtp_port: int,
     finally:
         ctl.stop()
     assert (r2.sent, r3.sent) == (1, 0)
-    assert len(inbox.mails) == 1 and _subject(inbox.mails[0]).startswith("[重大失信事件] 江阴市: ")
+    assert len(inbox.mails) == 1 and _subject(inbox.mails[0]).startswith("【重大失信事件】江阴市：")
     with Session(engine) as s:
         (row,) = s.scalars(select(Alert)).all()
         assert row.status == AlertStatus.SENT and row.attempts == 2
@@ -303,4 +303,35 @@ def test_optional_alert_on_any_distrust_event_about_a_watched_city(db_session: S
         db_session, chans, AlertPolicy(on_watched_city_distrust=True), watched_cities=["320200"]
     )
     assert [(r.kind, r.channel) for r in rows] == [("distrust", "outbox")]
-    assert rows[0].subject.startswith("[失信事件] 江阴市: ")
+    assert rows[0].subject.startswith("【失信事件】江阴市：")
+
+
+def test_the_alert_says_in_chinese_what_where_until_when_and_links_to_the_event(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from config.settings import get_settings
+
+    monkeypatch.setenv("CREDITWATCH_CONSOLE_BASE_URL", "https://credit.example.gov.cn/")
+    get_settings.cache_clear()
+    chans = [AlertChannel(name="outbox", kind="file", url=str(tmp_path / "out"))]
+    try:
+        with Session(engine) as s:
+            ev = _major_event(s)
+            queue_alerts(s, chans, AlertPolicy(), watched_cities=[])
+            s.commit()
+        assert dispatch(
+            engine, chans, AlertPolicy(), sender=lambda ch, m: send(ch, m, SmtpSettings(), tmp_path)
+        ).sent
+    finally:
+        get_settings.cache_clear()
+    (file,) = (tmp_path / "out").glob("*.json")
+    msg = json.loads(file.read_text(encoding="utf-8"))
+    assert msg["subject"].startswith("【重大失信事件】江阴市：")
+    text = "\n".join(msg["lines"])
+    assert "涉及网站：" in text and "人民网" in text and "新浪网" in text and "腾讯网" in text
+    assert "人民网首页" in text and "第1条" in text  # the position on each homepage
+    # jiangsu2016: feedback counts in full within 72 h of the first sighting (2026-11-20 09:05 local)
+    assert "政府反馈截止：2026-11-23 09:05（首次发现后 72 小时内）" in text
+    assert "认定依据：2026-11-20 09:12/09:20/09:31 先后登上人民网、新浪网、腾讯网首页" in text
+    assert msg["link"] == f"https://credit.example.gov.cn/events/{ev}"
+    assert "领域：" in text and "government" not in text and "society" not in text

@@ -49,7 +49,7 @@ def test_two_homepages_then_a_third_makes_it_major_at_the_third(db_session: Sess
     assert len(changes) == 1
     change = db_session.scalars(select(EventStatusChange)).one()
     assert change.at == at(20, 9, 31) and change.new_status == "major"
-    assert change.reason.startswith("on the homepages of 人民网, 新浪网, 腾讯网 at 09:12/09:20/09:31")
+    assert change.reason == "2026-11-20 09:12/09:20/09:31 先后登上人民网、新浪网、腾讯网首页（3 家网站）"
     view = event_view(db_session, change.event_id)
     assert view.status == "major" and view.major_since == at(20, 9, 31)
     assert {h.site_name for h in view.homepages} == {"人民网", "新浪网", "腾讯网"}
@@ -74,7 +74,9 @@ def test_sightings_across_midnight_each_carry_their_date(db_session: Session) ->
     homepage(db_session, "qq", at(21, 9, 31), [("x", b)])
     assert len(detect_major(db_session)) == 1
     change = db_session.scalars(select(EventStatusChange)).one()
-    assert "at 2026-11-20 23:40/2026-11-21 00:05/2026-11-21 09:31" in change.reason, change.reason
+    assert change.reason.startswith("2026-11-20 23:40/2026-11-21 00:05/2026-11-21 09:31 先后登上"), (
+        change.reason
+    )
 
 
 def test_only_events_that_could_meet_the_rule_are_read(db_session: Session) -> None:
@@ -109,7 +111,7 @@ def test_ranking_top_n_makes_it_major_and_below_n_does_not(db_session: Session) 
     assert detect_major(db_session, rule) == []  # rank 4 > 3 on that list
     ranking(db_session, "163", at(20, 11, 0), "新闻排行·24小时点击", [(3, "江阴化工厂爆炸", b)])
     (change,) = detect_major(db_session, rule)
-    assert change.reason == "网易网 rank 3 (新闻排行·24小时点击, 11-20 11:00)"
+    assert change.reason == "网易网「新闻排行·24小时点击」第3名（11-20 11:00）"
     view = event_view(db_session, change.event_id)
     assert {(r["list"], r["best_rank"]) for r in view.rankings} == {("新闻排行·24小时点击", 3), ("热评榜", 4)}
 
@@ -140,7 +142,7 @@ def test_evidence_bundle_has_verified_pages_and_manifest(db_session: Session, tm
         for item in manifest["items"]:
             assert hashlib.sha256(z.read(item["file"])).hexdigest() == item["sha256"]
             assert item["captured_at"].endswith("+08:00")
-    assert manifest["event"]["major_reason"].startswith("on the homepages of")
+    assert "先后登上" in manifest["event"]["major_reason"]
     # a tampered archive is refused, not exported
     f = db_session.get(Fetch, a.fetch_id)
     assert f is not None

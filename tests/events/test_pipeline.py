@@ -123,7 +123,7 @@ def test_process_end_to_end_then_cli(env: tuple[Engine, Path], tmp_path: Path) -
         ev = s.get(Event, ev_id)
         assert ev is not None and ev.status == EventStatus.MAJOR and ev.kind == "distrust"
         assert ev.division_code == "320281" and ev.domain == "business"
-        assert ev.major_reason is not None and "人民网, 新浪网, 腾讯网" in ev.major_reason
+        assert ev.major_reason is not None and "人民网、新浪网、腾讯网" in ev.major_reason
         link = s.scalars(select(FeedbackLink)).one()
         assert link.event_id == ev_id and link.article_id == ids["feedback"]
         assert link.delay_hours == pytest.approx(48.92, abs=0.01)  # 20th 09:05 → 22nd 10:00 = 48 h 55 min

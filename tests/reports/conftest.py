@@ -59,5 +59,9 @@ def rendered(
 
         score = row(fixture_db.HOME, fixture_db.MONTH)
         previous = row(fixture_db.HOME, fx.months[-2])
-        peers = list(s.scalars(select(IndexScore).where(IndexScore.month == fixture_db.MONTH)))
+        peers = [
+            p
+            for p in s.scalars(select(IndexScore).where(IndexScore.month == fixture_db.MONTH))
+            if p.details["peer_set"] == score.details["peer_set"]
+        ]
     return Rendered({p.suffix[1:]: p for p in paths}, seconds, fx, score, previous, peers)

@@ -33,13 +33,17 @@ from scoring.datatypes import (
     month_index,
     month_of_index,
 )
-from scoring.engine import score_month
+from scoring.engine import score_city
 from scoring.model import load_model
+from scoring.ranking import rank_in_peer_sets
 from scoring.store import store_results
 
 MONTH = "2026-10"
 HOME = "320281"  # 江阴市
-CITIES = ["320281", "320100", "320200", "320500", "320600", "321300"]
+# 江阴 and two other county-level cities (ranked among themselves), five prefecture-level cities (ranked apart).
+CITIES = ["320281", "320100", "320200", "320500", "320600", "321300", "320282", "320581"]
+# 常熟 gets 宜兴's figures: a tie on the total, which the report must show as 并列.
+TWINS = {"320581": "320282"}
 MODEL = "jiangsu2016"
 SCRIPT_TITLE = "江阴某食品厂<b>过期原料</b>流入学校食堂<script>alert(1)</script>"
 FORMULA_TITLE = '=HYPERLINK("http://evil.example/","点击")江阴某建筑公司拖欠农民工工资'
@@ -63,7 +67,7 @@ def _inputs(
     code: str, month: str, i: int, majors: tuple[MajorEvent, ...], trust: tuple[TrustEvent, ...] = ()
 ) -> CityMonthInputs:
     """Deterministic, city- and month-dependent figures; the home city lacks one manual input (A3.1)."""
-    k = CITIES.index(code)
+    k = CITIES.index(TWINS.get(code, code))
     metrics = {
         "articles.trust": 40.0 + 6 * k + i,
         "articles.distrust": 12.0 + 2 * k - (i % 4),
@@ -315,7 +319,9 @@ def build(session: Session) -> Fixture:
             )
         # An important trust event two months before the report month: it still earns a (decayed) bonus.
         trust = (TrustEvent(ref="t1", title=TRUST_TITLE, month=months[10]),) if i >= 10 else ()
-        results = score_month(model, [_inputs(c, month, i, majors, trust) for c in CITIES])
+        results = rank_in_peer_sets(
+            [score_city(model, _inputs(c, month, i, majors, trust)) for c in CITIES], model
+        )
         store_results(session, results, computed_at=_at(month, 28))
     session.commit()
     return Fixture(major_id=major.id, formula_id=formula.id, months=months)

@@ -22,7 +22,8 @@ def test_headline_figures_are_the_stored_score(report: MonthlyReport, rendered: 
     assert report.city_code == "320281" and report.city_name == "江阴市"
     assert report.total == rendered.score.total
     assert report.rank == rendered.score.rank
-    assert report.peer_count == len(fixture_db.CITIES)
+    # 江阴 is ranked among the county-level cities only (江阴, 宜兴, 常熟), never among the prefectures.
+    assert report.peer_count == 3 and report.peer_set_label == "江苏省县（市、区）"
     assert report.previous_total == rendered.previous.total
     assert report.change == round(rendered.score.total - rendered.previous.total, 2)
     assert report.model_version == rendered.score.model_version
@@ -104,6 +105,32 @@ def test_peer_table_is_the_stored_ranking(report: MonthlyReport, rendered: Rende
         (s.division_code, s.total, s.rank) for s in stored
     ]
     assert [p.code for p in report.peers if p.is_subject] == ["320281"]
+    assert {p.code for p in report.peers} == {"320281", "320282", "320581"}
+
+
+def test_ties_are_shown_as_ties(report: MonthlyReport) -> None:
+    twins = [p for p in report.peers if p.code in ("320282", "320581")]
+    assert twins[0].total == twins[1].total and twins[0].rank == twins[1].rank
+    assert all(p.tied and p.rank_label == f"并列第{p.rank}位" for p in twins)
+    (home,) = [p for p in report.peers if p.is_subject]
+    assert not home.tied and home.rank_label == f"第{home.rank}位"
+    # competition ranking: after a tie the next rank skips
+    assert sorted(p.rank or 0 for p in report.peers) in ([1, 1, 3], [1, 2, 2])
+
+
+def test_base_and_contributions_add_up_to_the_index(report: MonthlyReport) -> None:
+    lines = report.reconciliation
+    assert lines[0].code == "BASE" and lines[0].value == 80.0 == report.base
+    assert [line.code for line in lines[1:]] == [a.code for a in report.aspects]
+    assert round(sum(line.value for line in lines), 2) == report.total
+    # no part is moved by more than a cent to make the sum exact
+    for line, a in zip(lines[1:], report.aspects, strict=True):
+        assert abs(line.value - a.contribution) <= 0.01 + 1e-9
+
+
+def test_a_rank_moves_only_within_the_same_peer_set(report: MonthlyReport) -> None:
+    assert report.rank is not None and report.previous_rank is not None
+    assert report.rank_change == report.previous_rank - report.rank
 
 
 def test_a_prefecture_report_counts_its_counties(report_engine: tuple[Engine, fixture_db.Fixture]) -> None:

@@ -14,6 +14,7 @@ from PIL import Image
 
 from tests.reports import fixture_db
 from tests.reports.conftest import Rendered
+from tests.staff_text import english_phrases, visible_text
 
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -42,7 +43,29 @@ def test_html_shows_the_stored_figures(html: str, rendered: Rendered) -> None:
     assert f'id="kpi-total">{rendered.score.total:.2f}<' in html
     for peer in rendered.peers:
         assert f">{peer.total:.2f}<" in html
+    # only peers: no prefecture-level city in the ranking of a county-level city
+    section = html[html.index("八、同级城市排名") :]
+    assert "无锡市" not in section and "苏州市" not in section and "宜兴市" in section
+    assert "并列第" in section and "同级城市：江苏省县（市、区）" in section
+    assert 'id="reconciliation"' in html and "基础分" in html
     assert "江阴市城市信用状况监测月报" in html
+
+
+def test_html_has_no_english_a_reader_would_meet(html: str) -> None:
+    # the appendix (model parameters and their notes) included
+    text = visible_text(html)
+    for crawled in (fixture_db.SCRIPT_TITLE, fixture_db.FORMULA_TITLE):  # crawled titles are shown as they are
+        text = text.replace(crawled, "")
+    assert "附录：指数模型的假设参数" in html and english_phrases(text) == []
+
+
+def test_the_english_detector_finds_english_and_spares_identifiers() -> None:
+    assert english_phrases("认定依据: on the homepages of 新浪网 at 10:05") == ["on the homepages of", "at"]
+    assert (
+        english_phrases("模型 jiangsu2016 v1.0.0 · creditwatch · A1.1 · 320281 · https://x.example/a?b=c")
+        == []
+    )
+    assert english_phrases(visible_text('<p class="x">政府反馈</p><style>p{color:red}</style>')) == []
 
 
 def test_html_escapes_crawled_titles(html: str) -> None:
@@ -188,7 +211,20 @@ def test_docx_tables_hold_the_stored_figures(docx, rendered: Rendered) -> None: 
     stored = sorted(rendered.peers, key=lambda s: (s.rank, s.division_code))
     from monitor.reports.data import city_name
 
-    assert got == [(city_name(s.division_code), f"{s.total:.2f}", str(s.rank)) for s in stored]
+    ranks = [s.rank for s in stored]
+    assert got == [
+        (
+            city_name(s.division_code),
+            f"{s.total:.2f}",
+            ("并列" if ranks.count(s.rank) > 1 else "") + f"第{s.rank}位",
+        )
+        for s in stored
+    ]
+    assert any(text.startswith("并列") for _, _, text in got)
+    composition = next(t for t in docx.tables if [c.text for c in t.rows[0].cells] == ["项目", "分值"])
+    values = [r.cells[1].text.replace("−", "-") for r in composition.rows[1:]]
+    assert composition.rows[1].cells[0].text == "基础分" and values[0] == "80.00"
+    assert f"{sum(float(v) for v in values[:-1]):.2f}" == values[-1] == f"{rendered.score.total:.2f}"
     body = "\n".join(c.text for t in docx.tables for r in t.rows for c in r.cells)
     assert "张**" in body and fixture_db.PERSON not in body
 
@@ -212,6 +248,7 @@ def test_xlsx_one_sheet_per_table(workbook) -> None:  # type: ignore[no-untyped-
     assert workbook.sheetnames == [
         "概要",
         "指数走势",
+        "指数构成",
         "分项得分",
         "重大失信事件",
         "事件分布",
@@ -232,10 +269,13 @@ def test_xlsx_numbers_are_numbers(workbook, rendered: Rendered) -> None:  # type
     trend = list(workbook["指数走势"].iter_rows(min_row=2, values_only=True))
     assert len(trend) == 12 and trend[-1] == (fixture_db.MONTH, rendered.score.total, rendered.score.rank)
     peers = workbook["同级排名"]
-    rows = [(r[2].value, r[3].value, r[0].value) for r in peers.iter_rows(min_row=2)]
+    rows = [(r[3].value, r[4].value, r[0].value) for r in peers.iter_rows(min_row=2)]
     stored = sorted(rendered.peers, key=lambda s: (s.rank, s.division_code))
     assert rows == [(s.division_code, s.total, s.rank) for s in stored]
-    assert all(r[3].number_format == "0.00" for r in peers.iter_rows(min_row=2))
+    assert all(r[4].number_format == "0.00" for r in peers.iter_rows(min_row=2))
+    composition = [r for r in workbook["指数构成"].iter_rows(min_row=2, values_only=True)]
+    assert composition[0] == ("基础分", 80.0) and composition[-1][1] == rendered.score.total
+    assert round(sum(v for _, v in composition[:-1]), 2) == rendered.score.total
     aspects = {r[0].value: r for r in workbook["分项得分"].iter_rows(min_row=2)}
     for code, a in rendered.score.aspects.items():
         assert aspects[code][4].value == a["points"] and aspects[code][4].number_format == "0.00"

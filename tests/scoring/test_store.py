@@ -51,7 +51,22 @@ def test_inputs_gathered_from_the_database(db_session, filled):
 def test_full_month_scored_ranked_stored_and_idempotent(db_session, filled):
     model = load_model("jiangsu2016")
     results = compute_month(db_session, model, fixture_db.MONTH, CITIES)
-    assert [r.rank for r in results] == [1 + sum(o.total > r.total for o in results) for r in results]
+    # Each city is ranked within its peer set only: the county-level 江阴 alone among the county-level units,
+    # 无锡 and 苏州 among the prefecture-level cities of Jiangsu.
+    by_code = {r.division_code: r for r in results}
+    jy = by_code["320281"]
+    assert (jy.peer_set, jy.peer_set_label, jy.rank, jy.peers) == (
+        "320000:county",
+        "江苏省县（市、区）",
+        1,
+        1,
+    )
+    prefectures = [by_code["320200"], by_code["320500"]]
+    assert {r.peer_set for r in prefectures} == {"320000:prefecture"}
+    assert [r.rank for r in prefectures] == [
+        1 + sum(o.total > r.total for o in prefectures) for r in prefectures
+    ]
+    assert all(r.peers == 2 for r in prefectures)
     for r in results:
         assert 70 <= r.total <= 91
     store_results(db_session, results)
@@ -63,6 +78,11 @@ def test_full_month_scored_ranked_stored_and_idempotent(db_session, filled):
         r for r in stored_scores(db_session, "jiangsu2016", fixture_db.MONTH) if r.division_code == "320281"
     )
     assert row.model_version == model.version
+    assert row.details["peer_set"] == "320000:county" and row.details["base"] == 80
+    # base + contributions = the unrounded total (the report's reconciliation rounds it to two decimals)
+    assert row.details["base"] + sum(a["contribution"] for a in row.aspects.values()) == pytest.approx(
+        row.details["raw_total"], abs=1e-3
+    )
     assert row.aspects["A6"]["contribution"] < 0 < row.aspects["A7"]["contribution"]
     assert -row.aspects["A6"]["contribution"] > row.aspects["A7"]["contribution"]
     event = row.details["events"][0]

@@ -191,3 +191,114 @@ def test_viewer_cannot_reach_admin(page: Any) -> None:
     response = page.goto("/admin")
     assert response is not None and response.status == 403
     assert "管理员" in page.locator("main").inner_text()
+
+
+def test_dashboard_fits_one_screen_with_its_charts(page: Any, seeded: Seeded, tmp_path: Path) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # (the browser's own favicon request is not the page's: failed loads are counted from responses instead)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    sign_in(page, "viewer")
+    page.goto("/")
+    page.wait_for_url("**/dashboard")
+    page.goto("/dashboard?at=2026-10-10")  # the evening of the day the seeded event became major
+    assert page.locator("#kpi-major-24h").inner_text() == "1"
+    assert page.locator("#kpi-rank").inner_text().startswith("第1位")
+    # ECharts drew both charts (SVG renderer), with Chinese labels
+    page.wait_for_timeout(500)
+    assert errors == [], "\n".join(errors)
+    page.wait_for_selector("#chart-trend svg")
+    page.wait_for_selector("#chart-health svg")
+    assert "综合指数" in page.locator("#chart-trend").inner_text()
+    assert "异常" in page.locator("#chart-health").inner_text()
+    # the countdown script replaced the server's text with hours and minutes
+    countdown = page.locator("#panel-feedback .countdown").first.inner_text()
+    # counted from the page's moment (the evening of the 10th) to the deadline (13th, 09:00): 57 h 0 min
+    assert countdown == "剩余 57 小时 0 分", countdown
+    assert page.get_by_text("江阴一食品厂使用过期原料被查处").count() >= 1
+    # one screen: nothing to scroll at 1920×1080
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= 1080, height
+    assert page.dialogs == []
+    folder = Path(os.environ.get("CREDITWATCH_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / "dashboard.png"))
+
+
+def test_correct_an_events_city_by_chinese_name_moves_the_index(
+    page: Any, engine: Engine, seeded: Seeded, tmp_path: Path
+) -> None:
+    from models import IndexScore
+
+    def jiangyin() -> tuple[float, int | None]:
+        with Session(engine) as s:
+            row = s.scalars(
+                select(IndexScore).where(IndexScore.division_code == "320281", IndexScore.month == "2026-10")
+            ).one()
+            return row.total, row.rank
+
+    total_before, _ = jiangyin()
+    sign_in(page, "analyst")
+    page.goto(f"/events/{seeded.suqian_event}")
+    page.click("summary:has-text('更正本事件')")
+    page.fill("input[name=city]", "江阴")
+    page.check("input[name=major]")
+    page.click("button:has-text('保存更正')")
+    page.wait_for_url(f"**/events/{seeded.suqian_event}")
+    assert "已更正 2 项，指数已重新计算" in page.locator(".flash").inner_text()
+    assert "江阴市" in page.locator("dl.facts").inner_text()
+    rows = page.locator("#corrections tbody tr").all_inner_texts()
+    assert any("城市" in r and "宿迁市" in r and "江阴市" in r and "analyst" in r for r in rows)
+    total_after, rank_after = jiangyin()
+    assert total_after < total_before and rank_after == 1  # alone among the county-level units
+    page.goto("/cities/320281?month=2026-10")
+    assert f"{total_after:.2f}" in page.locator("dl.facts").inner_text()
+    shot(page, "event-corrected", tmp_path)
+
+
+def test_enter_a_statistical_input(page: Any, engine: Engine, seeded: Seeded) -> None:
+    from models import ManualInput
+
+    sign_in(page, "analyst")
+    page.click("nav a:has-text('数据录入')")
+    page.wait_for_url("**/entry/inputs")
+    page.fill("input[name=city]", "江阴")
+    page.fill("input[name=month]", "2026-10")
+    page.select_option("select[name=code]", "A4.1")
+    page.fill("input[name=value]", "92%")
+    page.fill("input[name=source]", "市发改委 2026 年度任务台账")
+    page.click("button:has-text('保存')")
+    page.wait_for_url("**/entry/inputs")
+    assert "已录入 江阴市 (无锡) 2026-10 A4.1 = 92" in page.locator(".flash").inner_text()
+    assert "市发改委 2026 年度任务台账" in page.locator("#recent-inputs").inner_text()
+    with Session(engine) as s:
+        assert s.scalars(select(ManualInput.value).where(ManualInput.division_code == "320281")).one() == 92
+
+
+def test_enter_a_feedback_record_and_the_countdown_ends(page: Any, engine: Engine, seeded: Seeded) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    sign_in(page, "analyst")
+    page.goto("/dashboard?at=2026-10-10")
+    assert page.locator("#kpi-feedback").inner_text() == "1"
+    page.goto(f"/events/{seeded.major_event}")
+    page.click("summary:has-text('录入政府反馈')")
+    page.fill("input[name=at]", "2026-10-10T20:00")
+    page.select_option("select[name=channel]", "新闻发布会")
+    page.fill("input[name=title]", "江阴市政府新闻发布会通报食品厂过期原料处置情况")
+    page.click("button:has-text('保存反馈')")
+    page.wait_for_url(f"**/events/{seeded.major_event}")
+    assert "已记录政府反馈（首次发现后 11 小时），抵扣已重新计算" in page.locator(".flash").inner_text()
+    page.goto("/dashboard?at=2026-10-10")
+    assert page.locator("#kpi-feedback").inner_text() == "0"
+    assert page.locator("#panel-feedback .countdown").count() == 0
+    page.goto("/cities/320281?month=2026-10")
+    assert "政府反馈" in page.locator("body").inner_text()

@@ -400,7 +400,8 @@ def test_incident_board_shows_deadline_and_feedback(
     with Session(engine) as s:
         event = s.get(Event, seeded.major_event)
         assert event is not None and event.major_since is not None
-        deadline = event.major_since + timedelta(hours=72)
+        # the score's rule: within 72 h of the first sighting (not of the moment it became major)
+        deadline = event.first_seen.replace(tzinfo=event.major_since.tzinfo) + timedelta(hours=72)
     assert deadline.strftime("%Y-%m-%d %H:%M") in html
     assert "已超时" in html  # October 2026 is long past
     assert "0 / 1" in html  # confirmed / proposed
@@ -410,7 +411,15 @@ def test_incident_board_shows_deadline_and_feedback(
 def test_city_index_and_drill_down(as_viewer: TestClient) -> None:
     html = as_viewer.get("/cities").text
     assert "江阴市" in html and "宿迁市" in html and "2026-10" in html
+    # two peer sets, each ranked on its own: 江阴 first among the county-level units, not among prefectures
+    assert (
+        html.index("江苏省设区市")
+        < html.index("无锡市")
+        < html.index("江苏省县（市、区）")
+        < html.index("江阴市")
+    )
     city = as_viewer.get("/cities/320281?month=2026-10").text
+    assert "第1位（江苏省县（市、区）共 1 个）" in city
     assert "综合指数" in city and "信用事件发生情况" in city and "重大失信事件" in city
     assert "假设参数" in city
     assert as_viewer.get("/cities/999999").status_code == 404

@@ -1,6 +1,6 @@
 """web sessions: server-side console sessions, revocable at once
 
-Revision ID: 0005_harden_web_sessions
+Revision ID: 0005_web_sessions
 Revises: 0004_report_requests
 Create Date: 2026-12-04 12:35:00
 """
@@ -14,7 +14,7 @@ from alembic import op
 import models.base
 
 
-revision: str = '0005_harden_web_sessions'
+revision: str = '0005_web_sessions'
 down_revision: str | Sequence[str] | None = '0004_report_requests'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
