@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install services demo test lint typecheck pytest pytest-pg bench bench-full clean
+.PHONY: install services demo serve-demo test lint typecheck pytest pytest-pg bench bench-full clean
 
 # Storage, pipeline, events/alerts and scheduler tests run a second time with PostgreSQL as the database
 # (the `engine`/`db_url` fixtures switch on CREDITWATCH_TEST_BACKEND); everything else runs once on SQLite.
@@ -31,6 +31,12 @@ services:
 
 demo: install services
 	$(BIN)/creditwatch demo --out out/demo
+
+# After `make demo`: the console on the demo database, without the scheduler (it would crawl the live sites).
+serve-demo: install
+	$(BIN)/creditwatch --db out/demo/creditwatch.db users list | grep -q . || \
+		$(BIN)/creditwatch --db out/demo/creditwatch.db users add admin --role admin
+	$(BIN)/creditwatch --db out/demo/creditwatch.db serve --no-scheduler
 
 lint: install
 	$(BIN)/ruff check .

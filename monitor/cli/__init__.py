@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -24,12 +27,35 @@ console = Console()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at INFO level."),
     debug: bool = typer.Option(False, "--debug", help="On failure, show the full traceback."),
+    db: str = typer.Option(
+        None,
+        "--db",
+        help="Database for this command: a URL (postgresql+psycopg://…) or a SQLite file path; "
+        "default: the settings (CREDITWATCH_DATABASE_URL).",
+    ),
 ) -> None:
     errors.DEBUG = debug
+    if db:
+        use_database(db)
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def database_url_of(db: str) -> str:
+    """A URL as given, or a SQLite file path made into an absolute sqlite:/// URL."""
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def use_database(db: str) -> None:
+    """Point every part of this command at `db`, spawned crawl processes included (they inherit the environment)."""
+    os.environ["CREDITWATCH_DATABASE_URL"] = database_url_of(db)
+    settings = sys.modules.get("config.settings")
+    if settings is not None:  # loaded before the option was read: forget the cached settings
+        settings.get_settings.cache_clear()
 
 
 @db_app.command("upgrade")
