@@ -94,6 +94,7 @@ def _project_message(exc: BaseException) -> str | None:
     """The project's own errors carry a message meant for the operator; a Chinese prefix says what failed."""
     try:
         from crawlers.portals.imports import ImportFailed
+        from monitor.events_export import ExportError
         from monitor.reports import ReportError
         from monitor.reports.charts import ChartFontError
         from monitor.web.accounts import AccountError
@@ -106,6 +107,7 @@ def _project_message(exc: BaseException) -> str | None:
         (ChartFontError, "缺少中文字体，无法绘制报告图表（Debian：apt-get install fonts-noto-cjk）："),
         (ReportError, "报告无法生成："),
         (AccountError, ""),
+        (ExportError, ""),
         (ManualImportError, "导入失败，未保存任何数据："),
         (ImportFailed, "导入失败，未保存任何数据："),
         (ModelFileError, "指数模型文件有误："),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -67,6 +68,26 @@ def events_list(
                 ev.title,
             )
     console.print(table)
+
+
+@events_app.command("export")
+def events_export(
+    out: Annotated[
+        Path, typer.Argument(help="File to write: .csv (UTF-8 with BOM, opens in Excel) or .xlsx.")
+    ],
+    status: str = typer.Option(None, help="normal | major"),
+    kind: str = typer.Option(None, help="trust | distrust"),
+    city: str = typer.Option(None, help="Division code (prefix match for prefectures/provinces)."),
+    limit: int = typer.Option(100_000, min=1, max=1_000_000, help="At most this many events, newest first."),
+) -> None:
+    """Events as a spreadsheet, with Chinese headings and labels (导出事件)."""
+    from monitor.events_export import export_events
+    from monitor.events_view import list_events
+    from storage.db import session_scope
+
+    with session_scope() as s:
+        n = export_events(list_events(s, status=status, kind=kind, city=city, limit=limit), out)
+    typer.echo(f"已导出 {n} 个事件：{out}")
 
 
 @events_app.command("show")
