@@ -10,14 +10,16 @@ import pytest
 
 from nlp import lexicon, rules
 from nlp.classifier import CreditClassifier, ModelVersionError, TrainingRow, get_classifier
+from nlp.evaluation_data import load_labelled, tsv_rows
 from nlp.tokens import get_tokenizer, tokenize
 
-TINY = Path(__file__).parent / "data" / "tiny.jsonl"
+TINY = Path(__file__).parent / "data" / "tiny.tsv"
 
 
 def tiny_rows() -> list[TrainingRow]:
-    rows = [json.loads(line) for line in TINY.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [TrainingRow(r["title"], r.get("body", ""), r["kind"], r.get("domain")) for r in rows]
+    """The tiny set's labels with the texts its references point at (read from ../shared via the corpus)."""
+    texts = {i.id: (i.title, i.body) for i in load_labelled()}
+    return [TrainingRow(*texts[ref], kind, domain or None) for ref, kind, domain in tsv_rows(TINY, 3)]
 
 
 def test_tokenizer_uses_the_credit_dictionary_and_not_the_global_one() -> None:
