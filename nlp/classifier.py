@@ -138,7 +138,7 @@ class SentenceVectors(BaseEstimator, TransformerMixin):
 
 
 def _features(
-    max_features: int, subdomain_cues: bool = False, sentence_vectors: bool = True
+    max_features: int, subdomain_cues: bool = False, sentence_vectors: bool = False
 ) -> ColumnTransformer:
     def words() -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -179,7 +179,7 @@ def _features(
 
 
 def make_pipeline(
-    max_features: int = 20000, cv: int = CALIBRATION_FOLDS, *, domain: bool = False, sentences: bool = True
+    max_features: int = 20000, cv: int = CALIBRATION_FOLDS, *, domain: bool = False, sentences: bool = False
 ) -> Pipeline:
     """An unfitted pipeline for one task (`domain`: the domain task, which also reads sub-domain cues;
     `sentences`: with the sentence encoder's vectors)."""
@@ -238,10 +238,10 @@ class CreditClassifier:
         max_features: int = 20000,
         cv_folds: int = 5,
         calib_cv: int = CALIBRATION_FOLDS,
-        sentences: bool = True,
+        sentences: bool = False,
     ) -> CreditClassifier:
         """Fit both tasks; with cv_folds > 1 also record stratified k-fold macro-F1 on the training rows.
-        `sentences=False` leaves the sentence encoder out (a model free of its licence terms)."""
+        `sentences=True` adds the opt-in research encoder's vectors (research-only licence; never shipped)."""
         with _vectors_kept(sentences):  # every CV fold and the final fits read the same vectors
             return cls._fit(rows, max_features, cv_folds, calib_cv, sentences)
 
