@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
@@ -34,7 +35,7 @@ from sklearn.svm import LinearSVC
 
 from config.settings import TZ
 from nlp import encoder, lexicon
-from nlp.tokens import tokenize
+from nlp.tokens import tokenize, tokens_shared
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 RANDOM_STATE = 20191119
@@ -62,6 +63,8 @@ DOMAIN_PRIOR_ALPHA = 0.0
 # Title + lead is cut at 128 tokens: the same CV figures as 256 (kind 0.705 / 0.705, domain 0.803 / 0.802) in
 # about half the encoding time (attention and the wide layers grow with the length).
 ENCODER_WEIGHT = 1.5
+LINEAR_MODEL = "svm"
+LINEAR_C = 0.5
 TITLE_TOKENS = 64
 TEXT_TOKENS = 128
 
@@ -183,11 +186,16 @@ def make_pipeline(
 ) -> Pipeline:
     """An unfitted pipeline for one task (`domain`: the domain task, which also reads sub-domain cues;
     `sentences`: with the sentence encoder's vectors)."""
-    svm = LinearSVC(C=0.5, class_weight="balanced", random_state=RANDOM_STATE)
+    clf: Any
+    if LINEAR_MODEL == "logreg":
+        clf = LogisticRegression(C=LINEAR_C, class_weight="balanced", max_iter=2000)
+    else:
+        svm = LinearSVC(C=LINEAR_C, class_weight="balanced", random_state=RANDOM_STATE)
+        clf = CalibratedClassifierCV(svm, cv=cv, method="sigmoid")
     return Pipeline(
         [
             ("features", _features(max_features, subdomain_cues=domain, sentence_vectors=sentences)),
-            ("clf", CalibratedClassifierCV(svm, cv=cv, method="sigmoid")),
+            ("clf", clf),
         ]
     )
 
@@ -242,7 +250,8 @@ class CreditClassifier:
     ) -> CreditClassifier:
         """Fit both tasks; with cv_folds > 1 also record stratified k-fold macro-F1 on the training rows.
         `sentences=True` adds the opt-in research encoder's vectors (research-only licence; never shipped)."""
-        with _vectors_kept(sentences):  # every CV fold and the final fits read the same vectors
+        # every CV fold and the final fits read the same words (and vectors): each text is segmented once
+        with tokens_shared(), _vectors_kept(sentences):
             return cls._fit(rows, max_features, cv_folds, calib_cv, sentences)
 
     @classmethod
@@ -304,8 +313,8 @@ class CreditClassifier:
         if not items:
             return []
         x = to_matrix((str(i.get("title") or ""), str(i.get("body") or "")) for i in items)
-        # both pipelines read the same sentence vectors: encode them once
-        with _vectors_kept(bool(self.meta.get("sentence_encoder"))):
+        # both pipelines read the same words (and sentence vectors, for an encoder model): compute them once
+        with tokens_shared(), _vectors_kept(bool(self.meta.get("sentence_encoder"))):
             kp = self.kind_model.predict_proba(x)
             dp = self.domain_model.predict_proba(x)
         kinds = self.kind_model.classes_
@@ -382,9 +391,14 @@ def _shrink(model: Pipeline) -> None:
         if isinstance(transformer, TfidfVectorizer) and hasattr(transformer, "stop_words_"):
             del transformer.stop_words_
     # The SVMs' dense weight matrices are most of the file; float32 halves them and moves no decision we measured.
-    for calibrated in model.named_steps["clf"].calibrated_classifiers_:
-        svm = calibrated.estimator
-        svm.coef_ = svm.coef_.astype(np.float32)
+    clf = model.named_steps["clf"]
+    linear = (
+        [c.estimator for c in clf.calibrated_classifiers_]
+        if hasattr(clf, "calibrated_classifiers_")
+        else [clf]
+    )
+    for estimator in linear:
+        estimator.coef_ = estimator.coef_.astype(np.float32)
 
 
 @lru_cache(maxsize=1)

@@ -114,10 +114,9 @@ def classify(batch: Annotated[int, typer.Option(help="Items classified per batch
     from nlp.classifier import get_classifier
     from nlp.places import attribute
 
-    model = get_classifier()
-
     def flush(items: list[dict[str, object]]) -> None:
-        for item, p in zip(items, model.predict(items), strict=True):
+        # The model loads with the first batch (once per process): empty input costs no start-up.
+        for item, p in zip(items, get_classifier().predict(items), strict=True):
             cities = [
                 {"code": a.code, "name": a.name}
                 for a in attribute(str(item.get("title") or ""), str(item.get("body") or ""))[:3]

@@ -94,3 +94,28 @@ def test_shipped_model_loads_and_answers_in_the_contract() -> None:
     assert p.kind in lexicon.KINDS
     if p.kind != "other":
         assert p.domain in lexicon.DOMAINS and p.subdomain in lexicon.subdomain_names()[p.domain]
+
+
+def test_prediction_segments_each_text_once_for_both_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlp import tokens
+
+    segmented: list[str] = []
+    real = tokens._segment
+
+    def counted(text: str) -> list[str]:
+        segmented.append(text)
+        return real(text)
+
+    monkeypatch.setattr(tokens, "_segment", counted)
+    items = [
+        {"id": str(n), "title": f"第{n}家企业拖欠工资被曝光", "body": "据报道，该企业已整改。"}
+        for n in range(3)
+    ]
+    preds = get_classifier().predict(items)
+    assert len(preds) == 3
+    # title and body lead of each item once, though the kind and the domain pipelines both read them
+    assert sorted(segmented) == sorted({t for i in items for t in (i["title"], i["body"])})
+    segmented.clear()
+    assert (
+        tokenize("信用中国") == tokenize("信用中国") and len(segmented) == 2
+    )  # outside a block nothing is kept
