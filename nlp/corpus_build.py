@@ -32,7 +32,7 @@ FROZEN = DATA_DIR / "split_frozen.tsv"
 TEST_FRACTION = 0.165
 
 LICENCE_RESEARCH = (
-    "no licence stated (research/competition data set); text kept for tests only, see docs/labelling.md"
+    "no licence stated (research data set); text read from ../shared, never stored in the repository"
 )
 LICENCE_SEED = (
     "Chinese government document (official work, not copyright-protected under Art. 5 of the Copyright Law)"
@@ -335,6 +335,26 @@ def page_headlines(root: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
+# Tencent news from this date on is the out-of-source yardstick (nlp/data/outofsource/): never a training item.
+QQNEWS_HELD_OUT_FROM = "2024-01-01"
+
+
+def qqnews_items(root: Path) -> dict[str, tuple[str, str, str, str]]:
+    """id → (date, title, body lead, file) of the Tencent news corpus: full articles where it has them, else the
+    headline alone."""
+    folder = root / "corpus" / "qqnews_tencent"
+    out: dict[str, tuple[str, str, str, str]] = {}
+    with gzip.open(folder / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            body = re.sub(r"\s+", " ", r["body"] or "").strip()[:600]
+            out[r["id"]] = (r["date"], r["title"].strip(), body, "articles.jsonl.gz")
+    with gzip.open(folder / "titles.tsv.gz", "rt", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            out.setdefault(row["id"], (row["date"], row["title"].strip(), "", "titles.tsv.gz"))
+    return out
+
+
 _HOW_MINED = "hand-labelled (candidate mined with cue words, read and labelled by hand)"
 
 
@@ -359,11 +379,18 @@ def from_handpicked(root: Path) -> list[Item]:
     thuc = {s: _gz_lines(root / "corpus" / "thucnews" / f"titles_{s}.txt.gz") for s in ("dev", "test")}
     full = _gz_lines(root / "corpus" / "thucnews" / "cnews_val_1000_fulltext.txt.gz")
     heads = page_headlines(root) if any(w[0].startswith("head:") for w, _ in wanted) else {}
+    qq = qqnews_items(root) if any(w[0].startswith("qq:") for w, _ in wanted) else {}
     out: list[Item] = []
     for (ref, kind, domain, sub), how in wanted:
         if ref.startswith("head:"):
             title, local = heads[ref]
             item = Item(ref, title, "", f"fixtures/pages/{local} link text", LICENCE_PAGE)
+        elif ref.startswith("qq:"):
+            date, title, body, file = qq[ref[3:]]
+            if date >= QQNEWS_HELD_OUT_FROM:
+                raise ValueError(f"{ref} is dated {date}: Tencent news from 2024 on is never trained on")
+            src = f"corpus/qqnews_tencent/{file} id={ref[3:]}"
+            item = Item(ref, title, body, src, LICENCE_RESEARCH)
         elif ref.startswith("bdci:"):
             title, body, split = bdci[ref]
             src = f"corpus/bdci2019_news_sentiment/{split}.csv.gz id={ref[5:]}"

@@ -54,3 +54,22 @@ def test_the_repository_tracks_no_corpus_text() -> None:
     body = next(i.body for i in evaluation_data.load_labelled() if len(i.body) > 200)[40:90]
     found = subprocess.run(["git", "grep", "-F", "-l", body], cwd=REPO_DIR, capture_output=True, text=True)
     assert found.stdout == ""
+
+
+def test_tencent_news_from_2024_on_is_refused_as_a_training_item(
+    shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nlp import corpus_build
+
+    held_out = next(
+        i for i, (date, *_rest) in corpus_build.qqnews_items(shared_dir).items() if date >= "2024-01-01"
+    )
+    (tmp_path / "late.tsv").write_text(f"qq:{held_out}\tother\t\t\n", encoding="utf-8")
+    monkeypatch.setattr(corpus_build, "HANDPICKED_DIR", tmp_path)
+    monkeypatch.setattr(corpus_build, "DATA_DIR", tmp_path)  # no handpicked.tsv there: only the late row
+    with pytest.raises(ValueError, match="never trained on"):
+        corpus_build.from_handpicked(shared_dir)
+    # the labelled Tencent items of the corpus all predate the yardstick
+    qq = [i for i in evaluation_data.load_labelled() if i.id.startswith("qq:")]
+    dates = corpus_build.qqnews_items(shared_dir)
+    assert qq and all(dates[i.id[3:]][0] < "2024-01-01" and i.split == "train" for i in qq)
