@@ -1,8 +1,9 @@
 """The credit-event classifier: kind, domain and sub-domain of a news item.
 
 Two scikit-learn Pipelines (kind; domain, trained on items that are not `other`), each a ColumnTransformer over
-title and body (jieba words + character n-grams, and the vectors of a pre-trained Chinese sentence encoder,
-nlp/encoder.py) into a linear SVM with sigmoid-calibrated confidence. The
+title and body lead (jieba words + character n-grams, cue-word counts; optionally word vectors trained here,
+nlp/word_vectors.py, and — an opt-in research extra, never in the shipped model — the vectors of the sentence
+encoder m3e-small, nlp/encoder.py) into a linear SVM with sigmoid-calibrated confidence. The
 sub-domain comes from the credit lexicon within the predicted domain, so it is always one of DOMAIN.md's names.
 Persisted with joblib beside a JSON of metadata; a model made by another scikit-learn version is refused.
 """
@@ -27,7 +28,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
@@ -36,6 +36,8 @@ from sklearn.svm import LinearSVC
 from config.settings import TZ
 from nlp import encoder, lexicon
 from nlp.tokens import tokenize, tokens_shared
+from nlp.word_vectors import MeanWordVectors, WordVectors, unlabelled_texts
+from nlp.word_vectors import train as train_word_vectors
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 RANDOM_STATE = 20191119
@@ -63,8 +65,9 @@ DOMAIN_PRIOR_ALPHA = 0.0
 # Title + lead is cut at 128 tokens: the same CV figures as 256 (kind 0.705 / 0.705, domain 0.803 / 0.802) in
 # about half the encoding time (attention and the wide layers grow with the length).
 ENCODER_WEIGHT = 1.5
-LINEAR_MODEL = "svm"
-LINEAR_C = 0.5
+# Weight of the word vectors trained here (nlp/word_vectors.py) beside the n-grams; 0 leaves them out.
+WORD_VECTOR_WEIGHT = 0.0
+SVM_C = 0.5
 TITLE_TOKENS = 64
 TEXT_TOKENS = 128
 
@@ -141,7 +144,10 @@ class SentenceVectors(BaseEstimator, TransformerMixin):
 
 
 def _features(
-    max_features: int, subdomain_cues: bool = False, sentence_vectors: bool = False
+    max_features: int,
+    subdomain_cues: bool = False,
+    sentence_vectors: bool = False,
+    word_vectors: WordVectors | None = None,
 ) -> ColumnTransformer:
     def words() -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -170,6 +176,8 @@ def _features(
         parts.append(("subdomain_cues", SubdomainCueCounts(), [0, 1]))
     if sentence_vectors:
         parts.append(("sentences", SentenceVectors(), [0, 1]))
+    if word_vectors is not None:
+        parts.append(("word_vectors", MeanWordVectors(word_vectors), [0, 1]))
     return ColumnTransformer(
         parts,
         sparse_threshold=1.0,
@@ -177,24 +185,29 @@ def _features(
             "cues": CUE_WEIGHT,
             "subdomain_cues": SUBDOMAIN_CUE_WEIGHT,
             "sentences": ENCODER_WEIGHT,
+            "word_vectors": WORD_VECTOR_WEIGHT,
         },
     )
 
 
 def make_pipeline(
-    max_features: int = 20000, cv: int = CALIBRATION_FOLDS, *, domain: bool = False, sentences: bool = False
+    max_features: int = 20000,
+    cv: int = CALIBRATION_FOLDS,
+    *,
+    domain: bool = False,
+    sentences: bool = False,
+    word_vectors: WordVectors | None = None,
 ) -> Pipeline:
     """An unfitted pipeline for one task (`domain`: the domain task, which also reads sub-domain cues;
     `sentences`: with the sentence encoder's vectors)."""
-    clf: Any
-    if LINEAR_MODEL == "logreg":
-        clf = LogisticRegression(C=LINEAR_C, class_weight="balanced", max_iter=2000)
-    else:
-        svm = LinearSVC(C=LINEAR_C, class_weight="balanced", random_state=RANDOM_STATE)
-        clf = CalibratedClassifierCV(svm, cv=cv, method="sigmoid")
+    svm = LinearSVC(C=SVM_C, class_weight="balanced", random_state=RANDOM_STATE)
+    clf = CalibratedClassifierCV(svm, cv=cv, method="sigmoid")
     return Pipeline(
         [
-            ("features", _features(max_features, subdomain_cues=domain, sentence_vectors=sentences)),
+            (
+                "features",
+                _features(max_features, domain, sentence_vectors=sentences, word_vectors=word_vectors),
+            ),
             ("clf", clf),
         ]
     )
@@ -262,11 +275,15 @@ class CreditClassifier:
         y_kind = np.array([r.kind for r in rows])
         dom_idx = [i for i, r in enumerate(rows) if r.kind != "other" and r.domain]
         y_dom = np.array([rows[i].domain for i in dom_idx])
+        # Word vectors from the training texts and unlabelled training-side news (no label is read for them).
+        wv = None
+        if WORD_VECTOR_WEIGHT > 0:
+            wv = train_word_vectors([f"{t}。{b}" for t, b in x] + unlabelled_texts())
         cv_scores: dict[str, float] = {}
         if cv_folds > 1:
             skf = StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=RANDOM_STATE)
             proba = cross_val_predict(
-                make_pipeline(max_features, calib_cv, sentences=sentences),
+                make_pipeline(max_features, calib_cv, sentences=sentences, word_vectors=wv),
                 x,
                 y_kind,
                 cv=skf,
@@ -276,7 +293,7 @@ class CreditClassifier:
                 f1_score(y_kind, _adjusted_argmax(proba, y_kind), average="macro")
             )
             proba = cross_val_predict(
-                make_pipeline(max_features, calib_cv, domain=True, sentences=sentences),
+                make_pipeline(max_features, calib_cv, domain=True, sentences=sentences, word_vectors=wv),
                 x[dom_idx],
                 y_dom,
                 cv=skf,
@@ -285,10 +302,12 @@ class CreditClassifier:
             cv_scores["domain_macro_f1"] = float(
                 f1_score(y_dom, _adjusted_argmax(proba, y_dom, DOMAIN_PRIOR_ALPHA), average="macro")
             )
-        kind_model = make_pipeline(max_features, calib_cv, sentences=sentences).fit(x, y_kind)
-        domain_model = make_pipeline(max_features, calib_cv, domain=True, sentences=sentences).fit(
-            x[dom_idx], y_dom
+        kind_model = make_pipeline(max_features, calib_cv, sentences=sentences, word_vectors=wv).fit(
+            x, y_kind
         )
+        domain_model = make_pipeline(
+            max_features, calib_cv, domain=True, sentences=sentences, word_vectors=wv
+        ).fit(x[dom_idx], y_dom)
         meta = {
             "kind_priors": {c: float(np.mean(y_kind == c)) for c in sorted(set(y_kind.tolist()))},
             "domain_priors": {c: float(np.mean(y_dom == c)) for c in sorted(set(y_dom.tolist()))},
@@ -303,6 +322,7 @@ class CreditClassifier:
             "cv_scores": cv_scores,
             "random_state": RANDOM_STATE,
             "sentence_encoder": _encoder_meta() if sentences else None,
+            "word_vectors": _word_vector_meta(wv),
             "created_at": datetime.now(TZ).isoformat(timespec="seconds"),
         }
         return cls(kind_model, domain_model, meta)
@@ -373,6 +393,12 @@ def _vectors_kept(sentences: bool) -> AbstractContextManager[None]:
     return encoder.get_encoder().caching() if sentences else nullcontext()
 
 
+def _word_vector_meta(wv: WordVectors | None) -> dict[str, Any] | None:
+    if wv is None:
+        return None
+    return {"words": len(wv.vocab), "dimensions": int(wv.matrix.shape[1]), "weight": WORD_VECTOR_WEIGHT}
+
+
 def _encoder_meta() -> dict[str, Any]:
     return {
         "name": encoder.NAME,
@@ -391,14 +417,9 @@ def _shrink(model: Pipeline) -> None:
         if isinstance(transformer, TfidfVectorizer) and hasattr(transformer, "stop_words_"):
             del transformer.stop_words_
     # The SVMs' dense weight matrices are most of the file; float32 halves them and moves no decision we measured.
-    clf = model.named_steps["clf"]
-    linear = (
-        [c.estimator for c in clf.calibrated_classifiers_]
-        if hasattr(clf, "calibrated_classifiers_")
-        else [clf]
-    )
-    for estimator in linear:
-        estimator.coef_ = estimator.coef_.astype(np.float32)
+    for calibrated in model.named_steps["clf"].calibrated_classifiers_:
+        svm = calibrated.estimator
+        svm.coef_ = svm.coef_.astype(np.float32)
 
 
 @lru_cache(maxsize=1)
