@@ -366,6 +366,7 @@ class CreditClassifier:
         path = directory / "credit_classifier.joblib"
         for model in (self.kind_model, self.domain_model):
             _shrink(model)
+        _share_word_vectors(self.kind_model, self.domain_model)
         joblib.dump({"kind": self.kind_model, "domain": self.domain_model}, path, compress=3)
         (directory / "credit_classifier.json").write_text(
             json.dumps(self.meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -410,6 +411,18 @@ def _encoder_meta() -> dict[str, Any]:
         "title_tokens": TITLE_TOKENS,
         "text_tokens": TEXT_TOKENS,
     }
+
+
+def _share_word_vectors(kind_model: Pipeline, domain_model: Pipeline) -> None:
+    """Both pipelines were fitted with the same word vectors, but scikit-learn cloned them into each: point both at
+    one object, so the file (and loading it, most of the start-up) holds them once."""
+    kind = dict(kind_model.named_steps["features"].named_transformers_).get("word_vectors")
+    domain = dict(domain_model.named_steps["features"].named_transformers_).get("word_vectors")
+    if not (isinstance(kind, MeanWordVectors) and isinstance(domain, MeanWordVectors)):
+        return
+    a, b = kind.vectors, domain.vectors
+    if a is not None and b is not None and a.vocab == b.vocab and np.array_equal(a.matrix, b.matrix):
+        domain.vectors = a
 
 
 def _shrink(model: Pipeline) -> None:
