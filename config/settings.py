@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     alert_channels: list[AlertChannel] = Field(default_factory=list)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     alert_outbox_dir: Path = Path("var/outbox")
+    # Channels (by name) that receive operational alerts such as a failed scheduled run; empty: every enabled one.
+    ops_alert_channels: list[str] = Field(default_factory=list)
     # Where staff open the console (e.g. https://credit.example.gov.cn): alerts link to the event's page under it.
     console_base_url: str | None = None
     portal_cookies: dict[str, str] = Field(default_factory=dict)  # portal key -> Cookie header from a browser session

@@ -191,13 +191,9 @@ class RunRecorder:
             self._store(event.job_id, "missed", scheduled, None, "超过容许延迟，未运行")
         elif event.code == EVENT_JOB_ERROR:
             log.error("job %s failed: %r", event.job_id, event.exception, exc_info=event.exception)
-            self._store(
-                event.job_id,
-                "error",
-                scheduled,
-                duration,
-                f"{type(event.exception).__name__}: {event.exception}",
-            )
+            detail = f"{type(event.exception).__name__}: {event.exception}"
+            self._store(event.job_id, "error", scheduled, duration, detail)
+            self._tell_admins(event.job_id, scheduled, detail)
         elif event.code == EVENT_JOB_EXECUTED:
             log.info("job %s done in %.1fs: %s", event.job_id, duration or 0.0, event.retval)
             self._store(
@@ -211,6 +207,24 @@ class RunRecorder:
         processed = event.job_id == "process" and event.code in (EVENT_JOB_EXECUTED, EVENT_JOB_ERROR)
         if crawled or (processed and self._process_again):
             self._process_now()
+
+    def _tell_admins(self, job_id: str, scheduled: datetime | None, detail: str) -> None:
+        """A failed run is an alert to the administrators, not only a row in job_runs (nothing fails silently).
+
+        Sent from a thread of its own: this listener runs while the scheduler holds its job-store lock (looking the
+        job's name up here would deadlock), and a slow mail server must not hold up the next runs."""
+
+        def send() -> None:
+            from monitor.alerts.operations import job_failure_message, notify_admins
+
+            try:
+                job = self.scheduler.get_job(job_id) if self.scheduler is not None else None
+                name = job.name if job is not None and job.name else job_id
+                notify_admins(job_failure_message(job_id, name, scheduled, detail))
+            except Exception:  # the job's failure is already recorded; a broken channel must not hide it
+                log.exception("could not send the failure alert of job %s", job_id)
+
+        threading.Thread(target=send, name=f"alert-{job_id}", daemon=True).start()
 
     def _process_now(self) -> None:
         """After a crawl, bring the processing job forward instead of waiting for its interval. If processing is

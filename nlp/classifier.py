@@ -55,12 +55,12 @@ SUBDOMAIN_CUE_WEIGHT = 1.0
 # 5,339 link texts (91 % other) joined the train split; since then 0.4 gives the best mean of kind macro-F1 and of
 # domain macro-F1 counted as the evaluation counts it, a missed credit item scoring "none" (0.2: 0.755/0.739,
 # 0.3: 0.754/0.751, 0.4: 0.746/0.760, 0.5: 0.732/0.764, 0.7: 0.695/0.776).
-# Re-checked when the 6,387 pool items read by hand joined (fourth session): the mean is flat from 0.3 to 0.5
+# Re-checked when the 6,387 pool items read by hand joined (fourth labelling round): the mean is flat from 0.3 to 0.5
 # (0.702 / 0.704 / 0.705, kind 0.681 / 0.676 / 0.669), so 0.4 stays.
 PRIOR_ALPHA = 0.4
 DOMAIN_PRIOR_ALPHA = 0.0
 # Weight of the sentence-encoder vectors (title, and title + body lead; each of unit length) beside the n-grams,
-# chosen by 5-fold CV on the train split (seventh session; kind macro-F1 0.676 without → 0.705 at 1.0 and 1.5 on
+# chosen by 5-fold CV on the train split (seventh labelling round; kind macro-F1 0.676 without → 0.705 at 1.0 and 1.5 on
 # title + both, 0.698 at 2.0, 0.690 at 3.0 on the body vector alone; domain 0.779 → 0.800 at 1.0, 0.802 at 1.5).
 # Title + lead is cut at 128 tokens: the same CV figures as 256 (kind 0.705 / 0.705, domain 0.803 / 0.802) in
 # about half the encoding time (attention and the wide layers grow with the length).

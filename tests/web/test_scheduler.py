@@ -235,3 +235,33 @@ def test_crawl_during_processing_queues_one_more_run_instead_of_a_skip(
     assert [r.outcome for r in runs(job_engine, "process")][:2] == ["executed", "executed"]
     assert sched_jobs.MAX_CONCURRENT == 1
     assert not [r for r in runs(job_engine, "process") if r.outcome == "skipped"]
+
+
+def test_failed_run_alerts_the_administrators(
+    job_engine: Engine, running: list[BackgroundScheduler], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from config.settings import get_settings
+
+    outbox = tmp_path / "outbox"
+    monkeypatch.setenv("CREDITWATCH_ALERT_OUTBOX_DIR", str(outbox))
+    monkeypatch.setenv(
+        "CREDITWATCH_ALERT_CHANNELS",
+        json.dumps(
+            [{"name": "值班", "kind": "file"}, {"name": "领导群", "kind": "file", "url": str(tmp_path / "x")}]
+        ),
+    )
+    monkeypatch.setenv("CREDITWATCH_OPS_ALERT_CHANNELS", json.dumps(["值班"]))
+    get_settings.cache_clear()
+    try:
+        s = sched.start(job_engine, CFG, [sched.JobSpec("boom", "采集：文章", f"{REF}:boom", every(0.5))])
+        running.append(s)
+        wait_for(lambda: outbox.exists() and any(outbox.glob("job-failed-boom-*.json")))
+    finally:
+        get_settings.cache_clear()
+    sent = json.loads(next(outbox.glob("job-failed-boom-*.json")).read_text(encoding="utf-8"))
+    assert sent["subject"] == "【信用监测】定时任务失败：采集：文章"
+    assert any("RuntimeError: boom: the stage failed" in line for line in sent["lines"])
+    assert not (tmp_path / "x").exists()  # only the operational channel, not the leaders' group
+    assert runs(job_engine, "boom")[0].outcome == "error"
