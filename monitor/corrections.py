@@ -187,7 +187,7 @@ def correct_event(
 ) -> list[EventChange]:
     """Apply a person's correction to every article of the event, re-vote it, set the major flag, audit each
     changed field and re-score the months it touches. Raises CorrectionError (nothing written) on bad input."""
-    from nlp.stage import revote_events_of
+    from processing.classify import revote_events_of
 
     ev = db.get(Event, event_id)
     if ev is None:

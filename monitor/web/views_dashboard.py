@@ -36,7 +36,7 @@ def dashboard(
     moment = now()
     if day is not None:
         if not EARLIEST <= day <= moment.astimezone(TZ).date():
-            raise HTTPException(422, f"日期须在 {EARLIEST} 至今天之间")
+            raise HTTPException(400, f"日期须在 {EARLIEST} 至今天之间")
         # the end of that day in the office's time zone: "what the screen showed that evening"
         moment = datetime.combine(day, time(23, 59), TZ) + timedelta(seconds=59)
     settings = request.app.state.settings

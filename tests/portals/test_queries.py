@@ -125,11 +125,13 @@ def test_cli_counts(tmp_path: Path) -> None:
     from models import Base
     from monitor.cli import app
     from storage.db import make_engine
+    from storage.repository import load_divisions
 
     url = f"sqlite:///{tmp_path / 'cw.db'}"
     eng = make_engine(url)
     Base.metadata.create_all(eng)
     with Session(eng) as s:
+        load_divisions(s)  # as `creditwatch db upgrade` leaves it: the CLI checks --city against the gazetteer
         store_items(s, [_item(B, "江阴甲公司", "江阴市市场监督管理局", date(2024, 3, 2))])
         s.commit()
     res = CliRunner().invoke(

@@ -59,6 +59,6 @@ def test_home_page_is_the_dashboard(as_viewer: TestClient) -> None:
 def test_the_dashboard_of_a_past_day_and_bad_days_refused(as_viewer: TestClient) -> None:
     html = as_viewer.get("/dashboard?at=2026-10-11").text
     assert "2026-10-11 总览" in html and "江阴一食品厂使用过期原料被查处" in html and "剩余" in html
-    assert as_viewer.get("/dashboard?at=2026-13-01").status_code == 422
-    assert as_viewer.get("/dashboard?at=2001-01-01").status_code == 422
-    assert as_viewer.get("/dashboard?at=2999-01-01").status_code == 422
+    assert as_viewer.get("/dashboard?at=2026-13-01").status_code == 400
+    assert as_viewer.get("/dashboard?at=2001-01-01").status_code == 400
+    assert as_viewer.get("/dashboard?at=2999-01-01").status_code == 400

@@ -64,13 +64,13 @@ def test_bad_entries_are_refused_with_a_reason(
         data={"csrf_token": csrf_of(page), "city": "江阴\x00", "month": "2026-10", "code": "A4.1", "value": "9",
               "source": "x"},
     )  # fmt: skip
-    assert r.status_code == 422  # NUL refused by the form's constraints
+    assert r.status_code == 400  # NUL refused by the form's constraints
     r = as_analyst.post(
         "/entry/inputs",
         data={"csrf_token": csrf_of(page), "city": "江阴", "month": "2026-10", "code": "A4.1", "value": "9",
               "source": "x" * 201},
     )  # fmt: skip
-    assert r.status_code == 422
+    assert r.status_code == 400
 
 
 def test_viewers_cannot_enter_figures(as_viewer: TestClient) -> None:
