@@ -206,7 +206,7 @@ def event_page(request: Request, *, event_id: RowId, user: Viewer, db: Db) -> HT
 def record_feedback_page(
     request: Request,
     *,
-    event_id: int,
+    event_id: RowId,
     at: Annotated[datetime, Form()],
     channel: Annotated[str, Form(max_length=16)],
     title: Annotated[str, Form(min_length=1, max_length=300, pattern=r"^[^\x00]*$")],
@@ -244,7 +244,7 @@ def record_feedback_page(
 def correct_event_page(
     request: Request,
     *,
-    event_id: int,
+    event_id: RowId,
     kind: Annotated[str, Form(max_length=16)],
     domain: Annotated[str, Form(max_length=16)] = "",
     subdomain: Annotated[str, Form(max_length=32)] = "",
