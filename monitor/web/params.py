@@ -73,6 +73,10 @@ def _text_items(values: list[str] | None) -> list[str] | None:
 
 
 # Query values.
+# To stack on a Form/Query of a route's own length: refuses control characters (NUL above all) like the types below.
+NoControls = AfterValidator(_no_controls)
+NoLineControls = AfterValidator(_no_controls_multiline)  # a note: tabs and line breaks allowed
+
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 QueryDate = Annotated[str | None, Query(max_length=10), AfterValidator(_date_in_range)]
 QueryMonth = Annotated[str | None, Query(max_length=7), AfterValidator(_month)]

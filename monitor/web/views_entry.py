@@ -12,6 +12,7 @@ from models import ManualInput, now
 from monitor.corrections import city_choices
 from monitor.entry import EntryError, enter_input, input_choices
 from monitor.web.deps import Analyst, Db, PostAnalyst
+from monitor.web.params import NoControls, NoLineControls
 from monitor.web.templating import flash, render
 
 router = APIRouter()
@@ -54,12 +55,12 @@ def inputs_form(request: Request, *, user: Analyst, db: Db) -> HTMLResponse:
 def inputs_submit(
     request: Request,
     *,
-    city: Annotated[str, Form(min_length=1, max_length=40, pattern=r"^[^\x00]*$")],
+    city: Annotated[str, Form(min_length=1, max_length=40), NoControls],
     month: Annotated[str, Form(min_length=7, max_length=7, pattern=r"^\d{4}-\d{2}$")],
-    code: Annotated[str, Form(min_length=1, max_length=64, pattern=r"^[^\x00]*$")],
-    value: Annotated[str, Form(min_length=1, max_length=32, pattern=r"^[^\x00]*$")],
-    source: Annotated[str, Form(min_length=1, max_length=200, pattern=r"^[^\x00]*$")],
-    note: Annotated[str, Form(max_length=500, pattern=r"^[^\x00]*$")] = "",
+    code: Annotated[str, Form(min_length=1, max_length=64), NoControls],
+    value: Annotated[str, Form(min_length=1, max_length=32), NoControls],
+    source: Annotated[str, Form(min_length=1, max_length=200), NoControls],
+    note: Annotated[str, Form(max_length=500), NoLineControls] = "",
     user: PostAnalyst,
     db: Db,
 ) -> Response:

@@ -29,7 +29,7 @@ from monitor.corrections import CorrectionError, correct_event, corrections_of
 from monitor.corrections import city_choices as city_labels
 from monitor.feedback_entry import CHANNELS, FeedbackEntryError, record_feedback
 from monitor.web.deps import Db, PostAnalyst, Viewer
-from monitor.web.params import Page, QueryCode, QueryDate, QuerySearch, QueryWord, RowId
+from monitor.web.params import NoControls, Page, QueryCode, QueryDate, QuerySearch, QueryWord, RowId
 from monitor.web.queries import (
     CODE_RE,
     PAGE_SIZE,
@@ -208,9 +208,9 @@ def record_feedback_page(
     *,
     event_id: RowId,
     at: Annotated[datetime, Form()],
-    channel: Annotated[str, Form(max_length=16)],
-    title: Annotated[str, Form(min_length=1, max_length=300, pattern=r"^[^\x00]*$")],
-    url: Annotated[str, Form(max_length=1000, pattern=r"^[^\x00]*$")] = "",
+    channel: Annotated[str, Form(max_length=16), NoControls],
+    title: Annotated[str, Form(min_length=1, max_length=300), NoControls],
+    url: Annotated[str, Form(max_length=1000), NoControls] = "",
     user: PostAnalyst,
     db: Db,
 ) -> Response:
@@ -245,11 +245,11 @@ def correct_event_page(
     request: Request,
     *,
     event_id: RowId,
-    kind: Annotated[str, Form(max_length=16)],
-    domain: Annotated[str, Form(max_length=16)] = "",
-    subdomain: Annotated[str, Form(max_length=32)] = "",
-    city: Annotated[str, Form(max_length=40)] = "",
-    major: Annotated[str, Form(max_length=3)] = "",
+    kind: Annotated[str, Form(max_length=16), NoControls],
+    domain: Annotated[str, Form(max_length=16), NoControls] = "",
+    subdomain: Annotated[str, Form(max_length=32), NoControls] = "",
+    city: Annotated[str, Form(max_length=40), NoControls] = "",
+    major: Annotated[str, Form(max_length=3), NoControls] = "",
     user: PostAnalyst,
     db: Db,
 ) -> Response:
@@ -257,9 +257,6 @@ def correct_event_page(
     back = f"/events/{event_id}"
     if db.get(Event, event_id) is None:
         raise HTTPException(404)
-    if any("\x00" in v for v in (kind, domain, subdomain, city)):
-        flash(request, "输入含有无效字符", "error")
-        return RedirectResponse(back, status_code=303)
     settings = request.app.state.settings
     try:
         changes = correct_event(
