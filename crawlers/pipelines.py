@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -284,48 +285,19 @@ class CrawlStore:
         encoding: str | None,
         error: str | None,
     ) -> int:
-        key = site_key(final_url)
-        self.site(key).responses += 1
-        try:
-            return self._archive(key, url, final_url, status, headers, body, fetched_at, encoding, error)
-        except Exception as exc:
-            self.refused(key, final_url, f"archive: {type(exc).__name__}: {exc}")
-            if self.spool is not None:
-                self.spool.fetch(
-                    SpooledFetch(url, final_url, status, headers, body, fetched_at, encoding, error)
-                )
-            raise
+        """Archive one response now, in the calling thread (re-ingest, tests); the crawl queues them instead."""
+        return self.store_fetch(SpooledFetch(url, final_url, status, headers, body, fetched_at, encoding, error))
 
-    def _archive(
-        self,
-        key: str,
-        url: str,
-        final_url: str,
-        status: int,
-        headers: dict[str, Any],
-        body: bytes,
-        fetched_at: datetime,
-        encoding: str | None,
-        error: str | None,
-    ) -> int:
-        return self._write(
-            f"archiving {url}",
-            lambda s: (
-                archive_fetch(
-                    s,
-                    url=url,
-                    final_url=final_url,
-                    status=status,
-                    headers=headers,
-                    body=body,
-                    fetched_at=fetched_at,
-                    encoding=encoding,
-                    site_id=self.site_ids.get(key),
-                    spider=self.spider_name,
-                    error=error,
-                ).id
-            ),
-        )
+    def store_fetch(self, fetch: SpooledFetch) -> int:
+        ref = FetchRef(fetch, site_key(fetch.final_url))
+        self.site(ref.site).responses += 1
+        try:
+            return self._write(f"archiving {fetch.url}", lambda s: self._archive_in(s, ref))
+        except Exception as exc:
+            self.refused(ref.site, fetch.final_url, f"archive: {type(exc).__name__}: {exc}")
+            if self.spool is not None:
+                self.spool.fetch(fetch)
+            raise
 
     def _write(self, what: str, work: Callable[[Session], _T]) -> _T:
         """Run `work` in one transaction. While the database is unreachable (a PostgreSQL restart), wait and run
@@ -445,11 +417,7 @@ class CrawlStore:
         for entry in batch:
             try:
                 if isinstance(entry, FetchRef):
-                    f = entry.fetch
-                    entry.id = self._archive(
-                        entry.site, f.url, f.final_url, f.status, f.headers, f.body, f.fetched_at, f.encoding,
-                        f.error,
-                    )  # fmt: skip
+                    entry.id = self._write(f"archiving {entry.fetch.url}", partial(self._archive_in, ref=entry))
                 else:
                     self.store(entry)
                     stored += 1

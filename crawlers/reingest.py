@@ -42,16 +42,7 @@ def reingest(folder: Path, db_url: str, run_id: str | None = None) -> ReingestRe
         for record in fetches:
             f = SpooledFetch.from_json(record)
             try:
-                fid = store.archive(
-                    url=f.url,
-                    final_url=f.final_url,
-                    status=f.status,
-                    headers=f.headers,
-                    body=f.body,
-                    fetched_at=f.fetched_at,
-                    encoding=f.encoding,
-                    error=f.error,
-                )
+                fid = store.store_fetch(f)
             except Exception:
                 log.exception("re-archiving %s failed", f.url)
                 report.failed += 1

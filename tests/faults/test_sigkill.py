@@ -31,7 +31,8 @@ def _start(proxy: FaultProxy, db_url: str, log: Path, run_id: str) -> subprocess
         "CREDITWATCH_RUN_ID": run_id,
         "CONCURRENT_REQUESTS_PER_DOMAIN": str(PER_DOMAIN),
         "RETRY_TIMES": "2",
-        "DOWNLOAD_TIMEOUT": "3",
+        # Generous: a timeout on a loaded machine means a retry, and a retried article counts as fetched twice.
+        "DOWNLOAD_TIMEOUT": "20",
         "LOG_LEVEL": "INFO",
         "CREDITWATCH_HEALTH_EVERY": "0",  # parser health written after every item, so the kill leaves counters
     }
