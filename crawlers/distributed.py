@@ -434,7 +434,7 @@ def run_distributed(
     from concurrent.futures import ThreadPoolExecutor
 
     from config.settings import get_settings
-    from crawlers.run import run_crawl
+    from crawlers.run import init_database_for_crawl, run_crawl
 
     cfg = get_settings()
     crawl_id = crawl_id or f"{spider}-{uuid.uuid4().hex[:8]}"
@@ -458,8 +458,6 @@ def run_distributed(
             timeout=timeout,
         )
 
-    from monitor.setup import init_database
-
-    init_database(db)  # once, before the workers race to create the schema
+    init_database_for_crawl(db)  # once, before the workers race to create the schema
     with ThreadPoolExecutor(max_workers=processes) as pool:
         return list(pool.map(one, range(processes)))

@@ -142,7 +142,7 @@ def run_crawl(
         raise ValueError(f"unknown spider {spider!r}; one of {', '.join(SPIDERS)}")
     url = db_url or get_settings().database_url
     if init_db:
-        _init_database(url)
+        init_database_for_crawl(url)
     run_id = run_id or f"{spider}-{datetime.now(TZ):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     server = None
     if replay is not None and replay_proxy is None:
@@ -201,7 +201,7 @@ def run_crawl(
     )
 
 
-def _init_database(url: str) -> None:
+def init_database_for_crawl(url: str) -> None:
     """Schema, gazetteer and this registry's sites (storage is given the registry: it does not import it)."""
     from crawlers.registry import registry
     from storage.setup import init_database
@@ -266,7 +266,7 @@ def crawl_recording(
 
     paths = [replay] if isinstance(replay, str | Path) else list(replay)
     url = db_url or get_settings().database_url
-    _init_database(url)
+    init_database_for_crawl(url)
     summaries: list[CrawlSummary] = []
     with ReplayServer([Path(p) for p in paths]) as server:
         for spider in spiders:
