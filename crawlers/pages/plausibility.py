@@ -25,12 +25,16 @@ _THIN_BODY = 200
 def implausible(body: str, root: etree._Element) -> str:
     """Why a page object's body does not look like this page's article ('' when it does)."""
     lines = [line for line in body.split("\n") if line.strip()]
-    main = density.main_text_chars(root)
     if not lines:
-        return "empty body" if main >= _MIN_MAIN_TEXT else ""
+        return "empty body" if density.main_text_chars(root) >= _MIN_MAIN_TEXT else ""
     if all(any(p.search(line) for p in BOILERPLATE) for line in lines):
         return "boilerplate only"
-    if main >= _MIN_MAIN_TEXT and len(body) < _THIN_BODY and len(body) < _MIN_SHARE * main:
+    if len(body) >= _THIN_BODY:
+        # Only a short body can be thin: scoring the page's blocks costs more than the page object itself, so
+        # it is done for the few pages that need the comparison.
+        return ""
+    main = density.main_text_chars(root)
+    if main >= _MIN_MAIN_TEXT and len(body) < _MIN_SHARE * main:
         return f"body of {len(body)} characters where the main text has {main}"
     return ""
 
