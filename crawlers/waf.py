@@ -43,15 +43,18 @@ def header_value(headers: Mapping[Any, Any] | None, name: str) -> str:
 def anti_bot_challenge(status: int, body: bytes, headers: Mapping[Any, Any] | None = None) -> str | None:
     """Name the anti-bot challenge a response is, or None for an ordinary response."""
     head = body[:_SCAN]
+    # Every 加速乐 marker contains "jsl" and every 瑞数 marker "$_ts": a substring test on the lowered head (a C
+    # loop) rules most pages out before the case-insensitive patterns, which cost ~2 ms on a 64 KiB page.
+    lowered = head.lower()
     small = len(body) < 20000
     joined = _JOIN_PUNCT.sub(b"", head[:5000]) if small else b""
     if (
-        _JSL.search(head)
+        (b"jsl" in lowered and _JSL.search(head))
         or b"__jsl_clearance" in joined
         or "__jsl_clearance" in header_value(headers, "set-cookie")
     ):
         return f"WAF challenge: 加速乐 __jsl_clearance (HTTP {status})"
-    if _RIVER.search(head):
+    if b"$_ts" in lowered and _RIVER.search(head):
         return f"WAF challenge: 瑞数 RiverSecurity $_ts (HTTP {status})"
     if status in _CHALLENGE_STATUS:
         return f"WAF challenge: HTTP {status} JavaScript challenge (anti-bot firewall)"
