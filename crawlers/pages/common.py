@@ -46,7 +46,7 @@ _SITE_WORDS = (
     ".org",
 )
 _TITLE_SEPARATORS = re.compile(
-    r"\s*(?:--|——|_| - |-(?=[^\s-]{2,12}$)|-(?=[\w.]{2,20}\.(?:com|cn|net|org)$)|\||｜)\s*"
+    r"\s*(?:--|——|_| - | — |-(?=[^\s-]{2,12}$)|-(?=[\w.]{2,20}\.(?:com|cn|net|org)$)|\||｜)\s*"
 )
 _SOURCE_LINE = re.compile(r"(?:来源|来自|稿源|出处)\s*[:：]\s*([^\s|｜/]{2,30})")
 _AUTHOR_LINE = re.compile(

@@ -15,7 +15,7 @@ from lxml import etree
 
 from crawlers.items import ArticleItem
 from crawlers.pages import common, density
-from crawlers.pages.article import ArticlePage
+from crawlers.pages.article import BOILERPLATE, ArticlePage
 from crawlers.pages.common import ParseError
 from nlp.dates import find_date
 
@@ -38,6 +38,9 @@ _BREADCRUMB = re.compile(r"首页|当前位置|您的位置|位置[:：]|>>|»|�
 
 class GenericArticle(ArticlePage):
     """Any news article; ``site`` is the registry key of the URL's domain (or ``unknown``)."""
+
+    # a reprint's 原标题：… note (above or below the text) names the original headline; it is not the story
+    drop_lines = (*BOILERPLATE, re.compile(r"^[(（\[【]?\s*原标题\s*[:：].{2,80}$"))
 
     def __init__(self, site: str = "unknown") -> None:
         self._site = site
@@ -147,12 +150,17 @@ def find_headline(root: etree._Element) -> str:
     page_title = common.clean(common.document_title(root))
     og = common.meta(root, "og:title", "twitter:title")
     candidates = _candidates(root)
+    # spaces inside a Chinese title are incidental (a linked keyword, a line break in the markup); a page
+    # number after a heading ((1) on page one of a split article) is no part of the headline
+    candidates = [(_PAGE_NUMBER.sub("", text), element) for text, element in candidates]
+    squeezed = {text: _squeeze(text) for text, _ in candidates}
     for reference in (og, page_title):
         if not reference:
             continue
-        exact = [text for text, _ in candidates if text == reference]
-        prefix = [text for text, _ in candidates if reference.startswith(text)]
-        longer = [text for text, _ in candidates if text.startswith(reference)]
+        bare = _squeeze(reference)
+        exact = [text for text, _ in candidates if squeezed[text] == bare]
+        prefix = [text for text, _ in candidates if bare.startswith(squeezed[text])]
+        longer = [text for text, _ in candidates if squeezed[text].startswith(bare)]
         for matching in (exact, prefix, longer):
             if matching:
                 return _without_seo_prefix(
@@ -213,6 +221,12 @@ def _without_seo_prefix(root: etree._Element, title: str) -> str:
     return rest if original and common.clean(original.group(1)).startswith(rest) else title
 
 
+def _squeeze(text: str) -> str:
+    return _SPACES.sub("", text)
+
+
+_SPACES = re.compile(r"\s+")
+_PAGE_NUMBER = re.compile(r"\s*[(（]\d{1,2}[)）]$")
 _TRAILING_SEGMENT = re.compile(r"\s*(?:--|——|_|-|\||｜)\s*\S")
 _BRACKET_PREFIX = re.compile(r"^\s*(?:\[[^\]]{1,20}\]|【[^】]{1,20}】)\s*(.{5,})$")
 _ORIGINAL_TITLE = re.compile(r"原标题\s*[:：]\s*([^\n]{5,90})")
