@@ -39,7 +39,7 @@ _SITE_WORDS = (
     "视频",
     "门户",
     "官网",
-    # a bare domain as the site's name (…手术 -6parknews.com)
+    # a bare domain as the site's name (… -6parknews.com)
     ".com",
     ".cn",
     ".net",

@@ -141,10 +141,10 @@ def test_reposter_tag_before_the_headline_is_dropped_when_the_original_title_lac
 
 def test_day_shown_under_the_headline_beats_a_meta_time_one_day_off() -> None:
     html = (
-        "<html><head><title>世卫组织修订疾病分类 | 联合国新闻</title>"
+        "<html><head><title>某国际组织修订统计目录 | 某某新闻</title>"
         "<meta property='article:published_time' content='2019-05-30T20:15:00+00:00'></head><body>"
-        "<h1>世卫组织修订疾病分类</h1><div>2019年5月30日 健康及卫生</div><div class='content'><p>世界卫生组织"
-        "于5月25日通过了对《国际疾病分类》的第11次修订，新的分类将于2022年1月1日起生效，各国将据此调整。"
+        "<h1>某国际组织修订统计目录</h1><div>2019年5月30日 统计与发展</div><div class='content'><p>某国际组织"
+        "本周通过了统计目录的修订，新目录将在两年后启用，各成员据此调整数据口径并更新填报说明。"
         "</p></div></body></html>"
     )
     item = GenericArticle().parse("", html, NOW)
