@@ -39,8 +39,15 @@ _SITE_WORDS = (
     "视频",
     "门户",
     "官网",
+    # a bare domain as the site's name (… -6parknews.com)
+    ".com",
+    ".cn",
+    ".net",
+    ".org",
 )
-_TITLE_SEPARATORS = re.compile(r"\s*(?:--|——|_| - |-(?=[^\s-]{2,12}$)|\||｜)\s*")
+_TITLE_SEPARATORS = re.compile(
+    r"\s*(?:--|——|_| - | — |-(?=[^\s-]{2,12}$)|-(?=[\w.]{2,20}\.(?:com|cn|net|org)$)|\||｜)\s*"
+)
 _SOURCE_LINE = re.compile(r"(?:来源|来自|稿源|出处)\s*[:：]\s*([^\s|｜/]{2,30})")
 _AUTHOR_LINE = re.compile(
     r"(?:作者|记者|文|撰稿|本报记者|通讯员)\s*[:：]\s*([^|｜\n]{2,40}?)(?=\s*(?:来源|责任编辑|编辑|发布|时间|$|\||｜|\d{4}))"

@@ -49,6 +49,8 @@ _SENTENCE = re.compile(r"[，。；！？、：,;]")
 _MIN_BLOCK_CHARS = 10
 _MIN_CONTAINER_SCORE = 60.0
 _SIBLING_SHARE = 0.33
+# A winner whose own text is this share of all its text holds one paragraph, not several blocks.
+_CHAIN_OWN_SHARE = 0.8
 
 
 @dataclass
@@ -172,7 +174,45 @@ def main_container(root: etree._Element) -> etree._Element | None:
     if forum is not None:
         return forum
     ranked = ranked_containers(root)
-    return ranked[0] if ranked else None
+    return _top_of_chain(ranked[0]) if ranked else None
+
+
+def _top_of_chain(best: etree._Element) -> etree._Element:
+    """The outermost wrapper of an article whose paragraphs sit in a staircase of nested ``<div>``s.
+
+    Editors that never close their ``<div>`` (forum posts, old CMS pages) put each paragraph, or a few, in a
+    wrapper that also holds the wrapper of the rest, so the best-scoring container holds one paragraph only.
+    From such a one-paragraph winner, climb while what the parent adds besides it is plain text (paragraphs and
+    sub-headings of the same text, pictures); stop at the first parent that adds links, chrome or boilerplate,
+    and at the CMS's named content box.
+    """
+    own, _linked = own_text(best)
+    if len(own) < _CHAIN_OWN_SHARE * len(common.text_of(best)):
+        return best  # a real container of several blocks
+    node = best
+    parent = _block_parent(node)
+    while parent is not None and parent.tag in ("div", "td", "section") and _adds_prose_only(parent, node):
+        node, parent = parent, _block_parent(parent)
+        if _CONTENT_HINT.search(_name(node)):
+            break  # the CMS's own content box (quote-content, TRS_Editor) is the article's outer edge
+    return node
+
+
+def _adds_prose_only(parent: etree._Element, node: etree._Element) -> bool:
+    """True when every text block of ``parent`` outside ``node`` reads like prose (no link, a sentence mark)."""
+    inside = set(node.iter())
+    for element in parent.iter(*BLOCK_TAGS):
+        if element is parent or element in inside:
+            continue
+        text, linked = own_text(element)
+        if not text.strip():
+            continue
+        if linked:
+            return False
+        if _CHROME_HINT.search(_name(element)) or _BOILERPLATE_TEXT.search(text):
+            return False
+    own, linked = own_text(parent)
+    return not own.strip()
 
 
 def chrome_inside(container: etree._Element) -> list[etree._Element]:
@@ -201,6 +241,9 @@ def main_blocks(root: etree._Element) -> list[etree._Element]:
     if not scored:
         return []
     best_value, best = scored[0]
+    top = _top_of_chain(best)
+    if top is not best:
+        return [top]
     parent = best.getparent()
     if parent is None:
         return [best]

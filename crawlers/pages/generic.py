@@ -15,7 +15,7 @@ from lxml import etree
 
 from crawlers.items import ArticleItem
 from crawlers.pages import common, density
-from crawlers.pages.article import ArticlePage
+from crawlers.pages.article import BOILERPLATE, ArticlePage
 from crawlers.pages.common import ParseError
 from nlp.dates import find_date
 
@@ -39,6 +39,9 @@ _BREADCRUMB = re.compile(r"首页|当前位置|您的位置|位置[:：]|>>|»|�
 class GenericArticle(ArticlePage):
     """Any news article; ``site`` is the registry key of the URL's domain (or ``unknown``)."""
 
+    # a reprint's 原标题：… note (above or below the text) names the original headline; it is not the story
+    drop_lines = (*BOILERPLATE, re.compile(r"^[(（\[【]?\s*原标题\s*[:：].{2,80}$"))
+
     def __init__(self, site: str = "unknown") -> None:
         self._site = site
 
@@ -60,7 +63,16 @@ class GenericArticle(ArticlePage):
         return headline(root)
 
     def published_at(self, root: etree._Element, title: str, byline: str, now: datetime) -> datetime | None:
-        return publication_date(root, title, now) or super().published_at(root, title, byline, now)
+        labelled = publication_date(root, title, now)
+        if labelled is not None:
+            return labelled
+        found = super().published_at(root, title, byline, now)
+        near = common.date_near_title(root, title, now) if found is not None else None
+        if found is not None and near is not None and abs((near.date() - found.date()).days) == 1:
+            # a meta time in UTC (or New York) lands on the next or previous day in Shanghai; the day the page
+            # itself shows under its headline is its publication day
+            return near
+        return found
 
     def paragraphs(self, root: etree._Element) -> list[str]:
         containers = density.main_blocks(root)
@@ -138,19 +150,36 @@ def find_headline(root: etree._Element) -> str:
     page_title = common.clean(common.document_title(root))
     og = common.meta(root, "og:title", "twitter:title")
     candidates = _candidates(root)
+    # spaces inside a Chinese title are incidental (a linked keyword, a line break in the markup); a page
+    # number after a heading ((1) on page one of a split article) is no part of the headline
+    candidates = [(_PAGE_NUMBER.sub("", text), element) for text, element in candidates]
+    squeezed = {text: _squeeze(text) for text, _ in candidates}
     for reference in (og, page_title):
         if not reference:
             continue
-        exact = [text for text, _ in candidates if text == reference]
-        prefix = [text for text, _ in candidates if reference.startswith(text)]
-        longer = [text for text, _ in candidates if text.startswith(reference)]
+        bare = _squeeze(reference)
+        exact = [text for text, _ in candidates if squeezed[text] == bare]
+        prefix = [text for text, _ in candidates if bare.startswith(squeezed[text])]
+        longer = [text for text, _ in candidates if squeezed[text].startswith(bare)]
         for matching in (exact, prefix, longer):
             if matching:
-                return max(matching, key=len) if matching is prefix else min(matching, key=len)
+                return _without_seo_prefix(
+                    root, max(matching, key=len) if matching is prefix else min(matching, key=len)
+                )
     stripped = common.strip_title_suffix(og or page_title)
+    if len(stripped) >= _CHANNEL_MAX:
+        # a heading that is the title without its site suffix, or that adds a picture mark to it (…(组图))
+        near = [
+            text for text, _ in candidates if text.startswith(stripped) and len(text) - len(stripped) <= 6
+        ]
+        if near:
+            return _without_seo_prefix(root, min(near, key=len))
+        shown = _shown_title_prefix(root, stripped)
+        if shown:
+            return _without_seo_prefix(root, shown)
     first_segment = _SEPARATORS.split(stripped)[0].strip()
     if len(first_segment) >= _CHANNEL_MAX:
-        return stripped
+        return _without_seo_prefix(root, stripped)
     above = _line_above_text(root)
     if above:
         return above
@@ -161,6 +190,46 @@ def find_headline(root: etree._Element) -> str:
             return before[-1]
     stripped = common.strip_title_suffix(og or page_title)
     return stripped
+
+
+def _shown_title_prefix(root: etree._Element, title: str) -> str:
+    """The longest line shown on the page that the title starts with, right before a separator: the headline
+    of a ``<title>`` whose trailing segments name no site word the suffix rules know (…-上海交通大学医学院)."""
+    if not _TRAILING_SEGMENT.search(title):
+        return ""
+    body = root.find(".//body")
+    best = ""
+    for line in common.blocks(body if body is not None else root, drop_link_lines=True):
+        if (
+            len(best) < len(line) <= _TITLE_MAX
+            and len(line) >= _TITLE_MIN
+            and title.startswith(line)
+            and _TRAILING_SEGMENT.match(title[len(line) :])
+        ):
+            best = line
+    return best
+
+
+def _without_seo_prefix(root: etree._Element, title: str) -> str:
+    """A reposted headline without the reposter's bracketed tag (``[品牌名]标题``) when the page's 原标题 line
+    gives the headline without it; a bracket the original headline also has (【健康报】…) stays."""
+    found = _BRACKET_PREFIX.match(title)
+    if not found:
+        return title
+    rest = found.group(1).strip()
+    original = _ORIGINAL_TITLE.search(common.page_text(root))
+    return rest if original and common.clean(original.group(1)).startswith(rest) else title
+
+
+def _squeeze(text: str) -> str:
+    return _SPACES.sub("", text)
+
+
+_SPACES = re.compile(r"\s+")
+_PAGE_NUMBER = re.compile(r"\s*[(（]\d{1,2}[)）]$")
+_TRAILING_SEGMENT = re.compile(r"\s*(?:--|——|_|-|\||｜)\s*\S")
+_BRACKET_PREFIX = re.compile(r"^\s*(?:\[[^\]]{1,20}\]|【[^】]{1,20}】)\s*(.{5,})$")
+_ORIGINAL_TITLE = re.compile(r"原标题\s*[:：]\s*([^\n]{5,90})")
 
 
 def _line_above_text(root: etree._Element) -> str:

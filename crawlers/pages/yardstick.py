@@ -18,6 +18,7 @@ import csv
 import hashlib
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import date
@@ -131,6 +132,11 @@ def available(pages: list[GoldPage]) -> list[GoldPage]:
     return [page for page in pages if page.cache_file.is_file()]
 
 
+def raw_url(page: GoldPage) -> str:
+    """The page's raw download address; paths with Chinese names, spaces or ``%`` are percent-encoded."""
+    return f"https://raw.githubusercontent.com/{page.repo}/{page.commit}/{urllib.parse.quote(page.path, safe='/')}"
+
+
 def _download(page: GoldPage, git_dirs: dict[str, Path]) -> bytes:
     if page.repo in git_dirs:
         return subprocess.run(
@@ -138,8 +144,7 @@ def _download(page: GoldPage, git_dirs: dict[str, Path]) -> bytes:
             check=True,
             capture_output=True,
         ).stdout
-    url = f"https://raw.githubusercontent.com/{page.repo}/{page.commit}/{page.path}"
-    with urllib.request.urlopen(url, timeout=60) as response:
+    with urllib.request.urlopen(raw_url(page), timeout=60) as response:
         data: bytes = response.read()
     return data
 

@@ -11,8 +11,9 @@ from config.settings import TZ
 from crawlers.pages.groundtruth import char_f1, normalise_title
 from crawlers.pages.yardstick import GoldPage, gold_body, page_text
 
-# Pages were saved 2012-2021; relative dates (昨天) resolve against this instant.
-NOW = datetime(2022, 1, 1, tzinfo=TZ)
+# Pages were saved 2012-2024 (the latest in November 2024); relative dates (昨天) resolve against this instant, and
+# a page's own date is never after it (later dates are refused as future).
+NOW = datetime(2025, 1, 1, tzinfo=TZ)
 Result = tuple[str, date | None, str]
 Extractor = Callable[[GoldPage, str], Result]
 

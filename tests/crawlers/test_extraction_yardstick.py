@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
-from crawlers.pages.yardstick import GOLD_FILE, available, body_digest, gold_pages
+from crawlers.pages.yardstick import GOLD_FILE, available, body_digest, gold_pages, raw_url
 from crawlers.pages.yardstick_score import (
     by_group,
     generic_extract,
@@ -71,3 +72,15 @@ def test_generic_extractor_is_above_the_floor_and_beside_trafilatura(loaded) -> 
         assert got.body_f1 >= floor["family_body_char_f1"][family], (family, got)
     # the reason for a generic extractor of our own: on the same pages, in the same run, it reads more of the text
     assert overall.body_f1 > summarise(theirs).body_f1
+
+
+def test_download_addresses_are_plain_ascii_urls() -> None:
+    """Archive pages are named in Chinese and may hold a % sign; the raw address must still be a valid URL."""
+    for page in PAGES:
+        url = raw_url(page)
+        assert url.isascii() and " " not in url, page.id
+        assert unquote(url) == f"https://raw.githubusercontent.com/{page.repo}/{page.commit}/{page.path}", (
+            page.id
+        )
+    archived = next(page for page in PAGES if "%" in page.path)
+    assert "%25" in raw_url(archived)

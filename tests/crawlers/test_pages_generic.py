@@ -97,3 +97,55 @@ def test_url_date_is_the_last_resort() -> None:
     )
     item = GenericArticle().parse("http://www.example.gov.cn/xw/201903/06/t20190306_1.html", html, NOW)
     assert item.published_at is not None and item.published_at.date().isoformat() == "2019-03-06"
+
+
+def test_paragraphs_in_a_staircase_of_unclosed_divs_are_read_whole() -> None:
+    """An editor that never closes its <div>s nests each paragraph in the wrapper of the one before it."""
+    paragraphs = [
+        f"第{n}段：本次编织跑鞋的测评从鞋面、中底和大底三个方面展开，记录了十公里试跑中的脚感和支撑表现。"
+        for n in range(1, 7)
+    ]
+    staircase = "".join(f"<div><div>{text}</div><div><img src='x.jpg'></div>" for text in paragraphs)
+    html = (
+        "<html><head><title>编织跑鞋测评 - 装备区</title></head><body><div class='user'><a href='/u'>某用户</a> "
+        "楼主 2018-04-20 14:18</div><h1>编织跑鞋测评</h1><div class='quote-content'><font>"
+        f"{staircase}{'</div>' * 12}</font></div><div class='reply'><a href='/r'>我要赞赏</a> <a href='/j'>举报</a>"
+        "</div></body></html>"
+    )
+    item = GenericArticle().parse("", html, NOW)
+    assert all(text in item.body for text in paragraphs)
+    assert "我要赞赏" not in item.body and "楼主" not in item.body
+
+
+def test_title_suffix_naming_no_site_word_is_cut_at_the_shown_headline() -> None:
+    html = (
+        "<html><head><title>【健康报】某项研究发现跨区域合作成效明显-某某大学医学院-新闻网</title></head><body>"
+        "<div class='nav'>首页 学院新闻</div><div>【健康报】某项研究发现跨区域合作成效明显</div>"
+        "<div>2016-11-11</div><div class='article'><p>本报讯 某某大学医学院研究团队近日发布研究报告，"
+        "对跨区域医疗合作的成效作了系统评估，并提出了下一步的政策建议。</p></div></body></html>"
+    )
+    assert GenericArticle().parse("", html, NOW).title == "【健康报】某项研究发现跨区域合作成效明显"
+
+
+def test_reposter_tag_before_the_headline_is_dropped_when_the_original_title_lacks_it() -> None:
+    html = (
+        "<html><head><title>[某某化妆品]七旬老人接诈骗电话被骗 警方破获电诈团伙-某某传媒</title></head><body>"
+        "<h2 class='post-title'>[某某化妆品]七旬老人接诈骗电话被骗 警方破获电诈团伙</h2><div class='post'>"
+        "<p>原标题：七旬老人接诈骗电话被骗 警方破获电诈团伙</p><p>9月10日，某市公安局通报，一名七旬老人接到"
+        "冒充公检法的电话后被骗走积蓄，警方随后破获了这一电信诈骗团伙，追回部分损失。</p></div></body></html>"
+    )
+    item = GenericArticle().parse("", html, NOW)
+    assert item.title == "七旬老人接诈骗电话被骗 警方破获电诈团伙"
+    assert "原标题" not in item.body
+
+
+def test_day_shown_under_the_headline_beats_a_meta_time_one_day_off() -> None:
+    html = (
+        "<html><head><title>某国际组织修订统计目录 | 某某新闻</title>"
+        "<meta property='article:published_time' content='2019-05-30T20:15:00+00:00'></head><body>"
+        "<h1>某国际组织修订统计目录</h1><div>2019年5月30日 统计与发展</div><div class='content'><p>某国际组织"
+        "本周通过了统计目录的修订，新目录将在两年后启用，各成员据此调整数据口径并更新填报说明。"
+        "</p></div></body></html>"
+    )
+    item = GenericArticle().parse("", html, NOW)
+    assert item.published_at is not None and item.published_at.date().isoformat() == "2019-05-30"
