@@ -258,6 +258,7 @@ class _Leaf:
     conditions: tuple[tuple[int, Callable[[float], bool]], ...]  # pass/fail: (input position, test)
     condition: str | None  # the pass/fail rule as text
     max_points: float
+    max_points_json: float  # as the stored JSON rounds it
     # normalisation: "" (none: the value is the points), "linear", "log" or "boolean", with its two constants
     scale: str
     lo: float
@@ -304,6 +305,7 @@ def _compile(model: IndexModel) -> _Plan:
             elif scale.kind == "log":
                 assert scale.target is not None
                 width = math.log1p(scale.target.value)
+        max_points = 0.0 if ind.pass_if else model.leaf_points(ind)
         fields = []
         for f in ind.inputs:
             source = ind.input_source(f)
@@ -321,7 +323,8 @@ def _compile(model: IndexModel) -> _Plan:
                 inputs=tuple(fields),
                 conditions=tuple((position[c.input], c.holds) for c in ind.pass_if),
                 condition=" and ".join(c.text() for c in ind.pass_if) if ind.pass_if else None,
-                max_points=0.0 if ind.pass_if else model.leaf_points(ind),
+                max_points=max_points,
+                max_points_json=round(max_points, 4),
                 scale=kind,
                 lo=lo,
                 width=width,
@@ -488,14 +491,14 @@ class _Drilldown:
                 "name": leaf.name,
                 "source": leaf.source,
                 "points": round(points, 4),
-                "max_points": round(leaf.max_points, 4),
+                "max_points": leaf.max_points_json,
                 "value": ls.value[node],
                 "share": None if share is None else round(share, 4),
                 "passed": passed,
                 "condition": leaf.condition,
                 "missing": list(missing),
                 "departments": list(leaf.departments),
-                "inputs": [self._input_json(f, v) for f, v in zip(leaf.inputs, ls.inputs[node], strict=True)],
+                "inputs": self._inputs_json(leaf.inputs, ls.inputs[node]),
             }
             return out, points, missing, passed, bool(leaf.condition) or passed is not None
         parts = [self._node_json(c) for c in node.children]
@@ -521,26 +524,35 @@ class _Drilldown:
         }
         return out, points, missing, passed, passed is not None
 
-    def _input_json(self, f: _Input, value: Any) -> dict[str, Any]:
+    def _inputs_json(self, fields: tuple[_Input, ...], values: list[Any]) -> list[dict[str, Any]]:
+        """`InputValue.as_json` of each input; a manual figure with no evidence of its own cites itself."""
         inputs = self._inputs
-        evidence: tuple[Evidence, ...]
-        if f.manual:
-            evidence = inputs.evidence.get(f.code, ())
-            raw = inputs.manual.get(f.code)
-            if raw is not None and not evidence:
-                evidence = (Evidence("manual", f.code, f"{f.name}: {raw:g}", month=inputs.month),)
-        else:
-            evidence = inputs.evidence.get(f.key, ())
-        return {
-            "code": f.code,
-            "name": f.name,
-            "source": f.source,
-            "metric": f.metric,
-            "value": value,
-            "unit": f.unit,
-            "evidence": [e.as_json() for e in evidence[:EVIDENCE_LIMIT]],
-            "evidence_count": len(evidence),
-        }
+        evidence_of, manual, month = inputs.evidence, inputs.manual, inputs.month
+        out = []
+        for f, value in zip(fields, values, strict=True):
+            evidence = evidence_of.get(f.code if f.manual else f.key, ())
+            if evidence:
+                items = [e.as_json() for e in evidence[:EVIDENCE_LIMIT]]
+                count = len(evidence)
+            elif f.manual and (raw := manual.get(f.code)) is not None:
+                label = f"{f.name}: {raw:g}"
+                items = [{"kind": "manual", "ref": f.code, "label": label, "url": None, "month": month}]
+                count = 1
+            else:
+                items, count = [], 0
+            out.append(
+                {
+                    "code": f.code,
+                    "name": f.name,
+                    "source": f.source,
+                    "metric": f.metric,
+                    "value": value,
+                    "unit": f.unit,
+                    "evidence": items,
+                    "evidence_count": count,
+                }
+            )
+        return out
 
 
 def score_city(model: IndexModel, inputs: CityMonthInputs) -> CityResult:
