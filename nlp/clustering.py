@@ -25,14 +25,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
+# NumPy is imported inside the functions that compute with it: `creditwatch process` with nothing new to cluster
+# imports this module for its types and rules only, and NumPy's import is a fifth of a second.
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_VERSION = 1
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 # Keep letters, digits and CJK; punctuation, spaces and full-width forms differ between reprints for no reason.
 _DROP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
 # Reprint wrappers that say nothing about the story.
@@ -103,6 +106,8 @@ class Signature:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Signature:
+        import numpy as np
+
         return cls(
             np.asarray(data["mh"], dtype=np.uint32),
             int(data["n"]),
@@ -129,6 +134,8 @@ class Signer:
     """Computes signatures; one instance holds the random permutations (seeded, so signatures are stable)."""
 
     def __init__(self, params: ClusterParams | None = None, seed: int = 20191) -> None:
+        import numpy as np
+
         self.params = params or ClusterParams()
         rng = np.random.default_rng(seed)
         n = self.params.num_perm
@@ -141,6 +148,8 @@ class Signer:
     def shingle_hashes(self, text: str) -> np.ndarray:
         """64-bit hashes of the k-character shingles of the normalised text (repeats kept: MinHash ignores them,
         and de-duplicating costs more than the hashing)."""
+        import numpy as np
+
         norm = normalise(text)
         k = self.params.shingle_k
         if not norm:
@@ -160,6 +169,8 @@ class Signer:
         return h
 
     def minhash(self, hashes: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         if hashes.size == 0:
             return np.full(self.params.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
         with np.errstate(over="ignore"):
@@ -177,6 +188,8 @@ class Signer:
 
     def band_keys(self, minhash: np.ndarray) -> list[int]:
         """One 64-bit key per LSH band (the band's rows hashed together with the band number)."""
+        import numpy as np
+
         b, r = self.params.bands, self.params.rows
         rows = minhash[: b * r].astype(np.uint64).reshape(b, r)
         with np.errstate(over="ignore"):
@@ -188,6 +201,8 @@ class Signer:
 
 def cardinality(minhash: np.ndarray) -> int:
     """Distinct shingles estimated from the MinHash itself: k minima of uniform 32-bit hashes, (k-1)/Σu."""
+    import numpy as np
+
     u = (minhash.astype(np.float64) + 1.0) / 2.0**32
     return max(1, round((len(minhash) - 1) / float(u.sum())))
 
@@ -249,6 +264,8 @@ def same_city(a: str | None, b: str | None) -> bool:
 
 
 def estimate_jaccard(a: Signature, b: Signature) -> float:
+    import numpy as np
+
     return float(np.count_nonzero(a.minhash == b.minhash)) / len(a.minhash)
 
 

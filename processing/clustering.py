@@ -40,7 +40,6 @@ def cluster_articles(
 ) -> ClusterReport:
     """Assign every classified, not yet clustered article of a clustered kind to an event (new or existing)."""
     params = params or load_params()
-    signer = signer or Signer(params)
     q = (
         select(Article, Classification)
         .join(Classification, (Classification.article_id == Article.id) & Classification.is_current)
@@ -53,6 +52,8 @@ def cluster_articles(
     report = ClusterReport()
     if not rows:
         return report
+    # Built after the check: its permutations need NumPy, which a run with nothing to cluster never imports.
+    signer = signer or Signer(params)
     rows.sort(key=lambda r: (article_time(r[0]), r[0].id))
     cities = article_cities(session, [a.id for a, _ in rows])
     start = article_time(rows[0][0]) - params.window

@@ -26,6 +26,7 @@ from models import (
     now,
 )
 from nlp.clustering import (
+    EventState,
     Signer,
     article_time,
     cities_compatible,
@@ -61,11 +62,18 @@ class FeedbackParams:
 def link_feedback(session: Session, params: FeedbackParams | None = None) -> list[FeedbackLink]:
     """Propose links for feedback articles and institutions not linked yet; each goes to its best event."""
     params = params or FeedbackParams.from_config()
-    signer = Signer()
     events = list(session.scalars(select(Event).where(Event.kind.in_(params.kinds_linked))))
     if not events:
         return []
-    states = {ev.id: event_state(ev) for ev in events}
+    # An event's stored signature is decoded (with NumPy) only when a candidate in its window needs it: a run with
+    # nothing new to link decodes none.
+    decoded: dict[int, EventState | None] = {}
+
+    def state_of(ev: Event) -> EventState | None:
+        if ev.id not in decoded:
+            decoded[ev.id] = event_state(ev)
+        return decoded[ev.id]
+
     linked_articles = set(
         session.scalars(select(FeedbackLink.article_id).where(FeedbackLink.article_id.isnot(None)))
     )
@@ -84,14 +92,16 @@ def link_feedback(session: Session, params: FeedbackParams | None = None) -> lis
     ]
     cities = article_cities(session, [a.id for a in feedback])
     out: list[FeedbackLink] = []
+    signer = Signer() if feedback else None
     for art in feedback:
+        assert signer is not None
         at = article_time(art)
         sig = signer.sign(art.title, art.body)
         best: tuple[float, Event] | None = None
         for ev in events:
             if not _in_window(ev, at, params) or not cities_compatible(cities.get(art.id), ev.division_code):
                 continue
-            state = states.get(ev.id)
+            state = state_of(ev)
             j = max((estimate_jaccard(sig, r) for r in state.reps), default=0.0) if state else 0.0
             t = (
                 max((keyword_sim(sig.keywords, r.keywords) for r in state.reps), default=0.0)
@@ -122,7 +132,7 @@ def link_feedback(session: Session, params: FeedbackParams | None = None) -> lis
                 continue
             if not inst.domain or inst.domain != ev.domain:
                 continue
-            state = states.get(ev.id)
+            state = state_of(ev)
             t = max((keyword_sim(kw, r.keywords) for r in state.reps), default=0.0) if state else 0.0
             sub = 0.3 if inst.subdomain and inst.subdomain == ev.subdomain else 0.0
             score = 0.4 + sub + 0.3 * t

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, Protocol
 
 # Evidence lists can be long (every article of a busy city); the stored drill-down keeps the first ones and the count.
 EVIDENCE_LIMIT = 20
@@ -152,6 +153,16 @@ class IndicatorScore:
         return out
 
 
+class Drilldown(Protocol):
+    """An aspect's indicators, built when first read (`scoring.engine` scores without building them)."""
+
+    def __call__(self) -> tuple[IndicatorScore, ...]: ...
+
+    def as_json(self) -> list[dict[str, Any]]:
+        """Exactly `[i.as_json() for i in indicators]`, without building the indicators."""
+        ...
+
+
 @dataclass(frozen=True)
 class AspectScore:
     code: str
@@ -163,7 +174,18 @@ class AspectScore:
     weight: float | None = None
     share: float | None = None  # points / max_points for score aspects
     passed: bool | None = None  # basic aspects: all passed (None: some missing, none failed)
-    indicators: tuple[IndicatorScore, ...] = ()
+    # The indicator drill-down, or what builds it when read: the engine passes a `Drilldown`, because one dataclass
+    # per indicator and input was most of the cost of scoring and only pages and the stored JSON read them.
+    tree: tuple[IndicatorScore, ...] | Drilldown = field(default=(), repr=False, compare=False)
+
+    @cached_property
+    def indicators(self) -> tuple[IndicatorScore, ...]:
+        return self.tree if isinstance(self.tree, tuple) else self.tree()
+
+    def indicators_json(self) -> list[dict[str, Any]]:
+        if isinstance(self.tree, tuple):
+            return [i.as_json() for i in self.tree]
+        return self.tree.as_json()
 
 
 @dataclass(frozen=True)
@@ -252,7 +274,7 @@ class CityResult:
             "vetoed": self.vetoed,
             "failed": list(self.failed),
             "missing": list(self.missing),
-            "indicators": {a.code: [i.as_json() for i in a.indicators] for a in self.aspects if a.indicators},
+            "indicators": {a.code: a.indicators_json() for a in self.aspects if a.tree},
             "events": [
                 {
                     "ref": e.ref,

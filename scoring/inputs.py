@@ -47,6 +47,7 @@ from scoring.datatypes import (
     month_index,
     month_of_index,
 )
+from scoring.engine import gc_paused
 from scoring.metrics import CRAWLED, DOMAINS, KINDS
 from scoring.model import IndexModel
 
@@ -97,6 +98,13 @@ def gather_inputs(
 ) -> list[CityMonthInputs]:
     """Inputs for every city in `cities` (GB/T 2260 codes) for `month` under `model`."""
     month_index(month)  # validates the format
+    # One Evidence per article, event and portal record of the window, per city and key, all alive until scored:
+    # the cyclic collector would walk them over and over while they are built (see `scoring.engine.gc_paused`).
+    with gc_paused():
+        return _gather(session, model, month, cities)
+
+
+def _gather(session: Session, model: IndexModel, month: str, cities: Sequence[str]) -> list[CityMonthInputs]:
     idx = _CityIndex(cities)
     start, end = month_bounds(month, model.window_months)
     m_start, _ = month_bounds(month, 1)

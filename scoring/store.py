@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from config.settings import get_settings
 from models import IndexScore
 from models.base import now
 from scoring.datatypes import CityResult
-from scoring.engine import score_city
+from scoring.engine import gc_paused, score_city
 from scoring.inputs import gather_inputs
 from scoring.model import IndexModel
 from scoring.ranking import rank_in_peer_sets
@@ -29,9 +30,9 @@ def configured_cities() -> list[str]:
 def compute_month(session: Session, model: IndexModel, month: str, cities: Sequence[str]) -> list[CityResult]:
     """Gather inputs from the database, score `cities` for `month` and rank each within its peer set (nothing is
     written)."""
-    return rank_in_peer_sets(
-        [score_city(model, i) for i in gather_inputs(session, model, month, cities)], model
-    )
+    inputs = gather_inputs(session, model, month, cities)
+    with gc_paused():
+        return rank_in_peer_sets([score_city(model, i) for i in inputs], model)
 
 
 KEY = ("model_name", "model_version", "division_code", "month")
@@ -47,24 +48,31 @@ def store_results(
     Batched multi-row INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL): a national run stores ~40,000 rows.
     """
     at = computed_at or now()
-    rows = [
-        {
-            "model_name": r.model,
-            "model_version": r.version,
-            "division_code": r.division_code,
-            "month": r.month,
-            "total": r.total,
-            "rank": r.rank,
-            "aspects": r.aspects_json(),
-            "details": r.details_json(),
-            "assumptions": r.assumptions_json(),
-            "computed_at": at,
-            "created_at": at,
-        }
-        for r in results
-    ]
-    upsert_rows(session, IndexScore, rows, KEY, UPDATED, batch=BATCH)
-    return len(rows)
+    # Rows are built a batch at a time: the JSON of a month of every county under a large model is hundreds of MB.
+    for i in range(0, len(results), BATCH):
+        upsert_rows(session, IndexScore, result_rows(results[i : i + BATCH], at), KEY, UPDATED, batch=BATCH)
+    return len(results)
+
+
+def result_rows(results: Sequence[CityResult], at: datetime) -> list[dict[str, Any]]:
+    """The `IndexScore` rows of `results`: this is where the JSON of each result is built, and only here."""
+    with gc_paused():  # tens of thousands of small dicts, none in a cycle (see `gc_paused`)
+        return [
+            {
+                "model_name": r.model,
+                "model_version": r.version,
+                "division_code": r.division_code,
+                "month": r.month,
+                "total": r.total,
+                "rank": r.rank,
+                "aspects": r.aspects_json(),
+                "details": r.details_json(),
+                "assumptions": r.assumptions_json(),
+                "computed_at": at,
+                "created_at": at,
+            }
+            for r in results
+        ]
 
 
 def stored_scores(

@@ -22,8 +22,6 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from config.settings import AlertChannel, SmtpSettings
 
 
@@ -96,6 +94,10 @@ def feishu_request(ch: AlertChannel, msg: Message, now_s: int | None = None) -> 
 def _post(url: str, body: dict[str, Any], *, ok_code: str, timeout: float = 10.0) -> None:
     if not url:
         raise DeliveryError("webhook channel without url")
+    # Imported here, not with the module: queueing alerts (every `creditwatch process`) never sends, and httpx's
+    # import costs a quarter of a second of that command's start-up.
+    import httpx
+
     try:
         r = httpx.post(url, json=body, timeout=timeout)
     except httpx.HTTPError as exc:

@@ -81,3 +81,47 @@ def test_help_imports_no_heavy_module(argv: list[str]) -> None:
     assert "typer" in modules  # the probe really ran the CLI
     heavy = {m for m in modules if m.split(".")[0] in HEAVY} | (modules & HEAVY_MODULES)
     assert not heavy, f"`creditwatch {' '.join(argv)}` imports {sorted(heavy)[:20]}"
+
+
+# What `creditwatch process` may not import when nothing is pending: the classifier's stack, NumPy (clustering's
+# signatures, built only for articles to cluster or link), the HTTP client of the alert channels (queueing sends
+# nothing), the crawler and the web console. SQLAlchemy and the models it needs to find out.
+PROCESS_IDLE_FORBIDDEN = {
+    "numpy", "scipy", "sklearn", "jieba", "torch", "onnxruntime", "httpx", "scrapy", "twisted", "fastapi",
+    "starlette", "uvicorn", "jinja2", "lxml", "openpyxl", "redis", "crawlers", "nlp.classifier",
+    "processing.classify_model",
+}  # fmt: skip
+
+
+def test_process_with_nothing_pending_imports_no_model_numpy_or_http(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    import models
+
+    url = f"sqlite:///{tmp_path / 'cw.db'}"
+    engine = create_engine(url)
+    models.Base.metadata.create_all(engine)
+    engine.dispose()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "CREDITWATCH_DATABASE_URL": url,
+        "CREDITWATCH_DATA_DIR": str(tmp_path / "var"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(["process"])],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+    )
+    head, _, tail = done.stdout.rpartition("\x00")
+    modules = set(json.loads(tail))
+    # The run really happened and found nothing to do.
+    assert "monitor.pipeline" in modules and '"classified": 0' in head, done.stdout + done.stderr
+    imported = {
+        m for m in modules if m in PROCESS_IDLE_FORBIDDEN or m.split(".")[0] in PROCESS_IDLE_FORBIDDEN
+    }
+    assert not imported, f"`creditwatch process` with nothing pending imports {sorted(imported)[:20]}"
