@@ -19,6 +19,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -34,10 +35,12 @@ def enabled() -> bool:
     return sys.stderr.isatty()
 
 
-def _progress(bar: bool) -> Progress:
-    columns = [SpinnerColumn(), TextColumn("{task.description}")]
+def _progress(bar: bool, count: bool = False) -> Progress:
+    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}")]
     if bar:
         columns += [BarColumn(), MofNCompleteColumn()]
+    elif count:
+        columns.append(TextColumn("{task.completed:.0f}"))
     columns.append(TimeElapsedColumn())
     # transient: the bar disappears when done and the command's own summary is what stays on screen
     return Progress(*columns, console=Console(stderr=True), transient=True)
@@ -61,7 +64,7 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
         return
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # type: ignore[arg-type]
-    with _progress(bar=total is not None) as p:
+    with _progress(bar=total is not None, count=True) as p:
         task = p.add_task(description, total=total)
         for item in items:
             yield item
