@@ -127,10 +127,9 @@ def test_dashboard_then_correct_the_city_by_chinese_name(page: Any, demo: Demo, 
     assert page.locator("#kpi-index").inner_text() == f"{total:.2f}"
     assert page.locator("#kpi-rank").inner_text().startswith(f"第{rank}位")
     page.wait_for_selector("#chart-trend svg")
-    shot(page, "dashboard", tmp_path, full_page=False)
+    shot(page, "demo-dashboard", tmp_path, full_page=False)
 
     page.goto(f"/events/{demo.major_event}")
-    shot(page, "event-page", tmp_path)
     page.click("summary:has-text('更正本事件')")
     page.fill("input[name=city]", "宜兴")  # the story was, say, about a factory in 宜兴
     page.click("#correct-event button:has-text('保存更正')")
@@ -174,6 +173,8 @@ def test_record_a_response_with_its_evidence(page: Any, demo: Demo, tmp_path: Pa
     assert saved.read_bytes() == pdf_bytes()
     after, _ = jiangyin(demo)
     assert after > before  # the offset for an answer within 72 hours applies at once
+    page.goto(f"/events/{demo.major_event}")
+    shot(page, "demo-event-page", tmp_path)
     page.goto(f"/dashboard?at={MAJOR_DAY}")
     assert page.locator("#kpi-feedback").inner_text() == "0"
     assert page.locator("#panel-feedback .countdown").count() == 0
