@@ -90,8 +90,10 @@ def test_a_manual_event_counts_at_once_and_shows_who_entered_it(
     after = _index(engine)
     # a second major distrust event in October for 江阴: the index falls before any nightly run
     assert after.total < before.total and str(event_id) in {e["ref"] for e in after.details["events"]}
-    # listed on the form's page, and corrected like any event
+    # listed on the form's page and marked in the feed, and corrected like any event
     assert f"/events/{event_id}" in as_analyst.get("/entry/event").text
+    feed = as_analyst.get("/events", params={"q": "消防通道"}).text
+    assert f"/events/{event_id}" in feed and 'class="badge manual"' in feed
     page = as_analyst.get(f"/events/{event_id}").text
     as_analyst.post(
         f"/events/{event_id}/correct",
