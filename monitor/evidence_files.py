@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import EvidenceFile
+from models import EventCorrection, EvidenceFile
 
 MAX_BYTES = 10 * 1024 * 1024  # a scanned multi-page reply fits; a video does not
 TYPES = {
@@ -127,6 +127,16 @@ def store_upload(
         uploaded_by=user,
     )
     db.add(record)
+    # in the event's correction history too, where staff look for who changed what on this event
+    db.add(
+        EventCorrection(
+            event_id=event_id,
+            field="evidence",
+            before=None,
+            after=f"{record.filename}（SHA-256 {digest[:12]}…）",
+            corrected_by=user,
+        )
+    )
     db.flush()
     return record
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from models import EvidenceFile, FeedbackLink, FeedbackStatus
+from models import EventCorrection, EvidenceFile, FeedbackLink, FeedbackStatus
 from monitor.evidence_files import MAX_BYTES, clean_filename, file_kind
 from tests.web.conftest import csrf_of
 from tests.web.evidence_samples import docx_bytes, pdf_bytes, png_bytes
@@ -68,6 +68,8 @@ def test_feedback_with_evidence_is_stored_listed_and_downloadable(
             "analyst",
         )
         file_id = f.id
+        audit = {c.field: c.corrected_by for c in s.scalars(select(EventCorrection))}
+        assert audit == {"feedback": "analyst", "evidence": "analyst"}
     got = as_analyst.get(f"/evidence/{file_id}")
     assert got.status_code == 200 and got.content == data
     assert got.headers["content-type"] == "application/pdf"

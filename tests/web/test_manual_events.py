@@ -85,8 +85,12 @@ def test_a_manual_event_counts_at_once_and_shows_who_entered_it(
             s.scalars(select(EvidenceFile).where(EvidenceFile.event_id == event_id)).one().uploaded_by
             == "analyst"
         )
-        audit = s.scalars(select(EventCorrection).where(EventCorrection.event_id == event_id)).one()
-        assert (audit.field, audit.after, audit.corrected_by) == ("created", "人工录入", "analyst")
+        audit = {
+            c.field: (c.after, c.corrected_by)
+            for c in s.scalars(select(EventCorrection).where(EventCorrection.event_id == event_id))
+        }
+        assert audit["created"] == ("人工录入", "analyst") and set(audit) == {"created", "evidence"}
+        assert (audit["evidence"][0] or "").startswith("热线记录.pdf（SHA-256 ")
     after = _index(engine)
     # a second major distrust event in October for 江阴: the index falls before any nightly run
     assert after.total < before.total and str(event_id) in {e["ref"] for e in after.details["events"]}
