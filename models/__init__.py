@@ -13,6 +13,7 @@ from models.events import (
     FeedbackStatus,
     Institution,
 )
+from models.evidence import EvidenceFile
 from models.jobs import JobRun
 from models.labels import CityAttribution, Classification, Label
 from models.places import Division
@@ -37,6 +38,7 @@ __all__ = [
     "EventCorrection",
     "EventStatus",
     "EventStatusChange",
+    "EvidenceFile",
     "FeedbackLink",
     "FeedbackStatus",
     "Fetch",

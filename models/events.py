@@ -38,6 +38,11 @@ class Event(Base):
     major_since: Mapped[datetime | None]
     major_reason: Mapped[str | None] = mapped_column(Text)
     signature: Mapped[dict[str, Any]] = mapped_column(default=dict)  # clustering state (MinHash etc.)
+    # An event the office learnt of elsewhere and typed in (人工录入): who entered it and their note.
+    entered_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    # Who in the office answers for the government response to this event (shown with the countdown).
+    feedback_owner: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created]
 
     articles: Mapped[list[EventArticle]] = relationship(back_populates="event", cascade="all, delete-orphan")

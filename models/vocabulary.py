@@ -35,6 +35,21 @@ ASPECT_ROLE_LABELS: dict[str, str] = {
 }
 SOURCE_LABELS: dict[str, str] = {"manual": "人工录入", "portal": "门户数据", "crawled": "网络监测"}
 USER_ROLE_LABELS: dict[str, str] = {"viewer": "只读", "analyst": "分析员", "admin": "管理员"}
+ALERT_STATUS_LABELS: dict[str, str] = {
+    "pending": "待发送",
+    "sent": "已发送",
+    "failed": "发送失败（将重试）",
+    "dead": "已放弃",
+    "held": "暂缓发送",
+}
+CHANNEL_KIND_LABELS: dict[str, str] = {
+    "email": "电子邮件",
+    "dingtalk": "钉钉",
+    "wecom": "企业微信",
+    "feishu": "飞书",
+    "file": "本地文件",
+}
+SPIDER_LABELS: dict[str, str] = {"homepage": "首页", "ranking": "排行榜", "articles": "文章"}
 
 # Crawl and parser health: a site is 正常 only when its last run returned items; no data at all is 异常.
 HEALTH_OK = "正常"

@@ -153,7 +153,7 @@ def build_dashboard(
                     deadline,
                     None if deadline is None else (deadline - now).total_seconds() / 3600,
                     sum(1 for link in links if link.status == FeedbackStatus.PROPOSED),
-                    None,
+                    ev.feedback_owner,
                 )
             )
     feedback.sort(key=lambda f: (f.deadline is None, f.deadline or now))

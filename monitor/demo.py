@@ -46,7 +46,7 @@ def _configure(out: Path, db_url: str) -> None:
     """The demo's own settings: its database, and one alert channel writing into the output folder."""
     os.environ["CREDITWATCH_DATABASE_URL"] = db_url
     os.environ["CREDITWATCH_ALERT_OUTBOX_DIR"] = str(out / "outbox")
-    os.environ["CREDITWATCH_ALERT_CHANNELS"] = json.dumps([{"name": "demo-outbox", "kind": "file"}])
+    os.environ["CREDITWATCH_ALERT_CHANNELS"] = json.dumps([{"name": "演示发件箱", "kind": "file"}], ensure_ascii=False)
     os.environ["CREDITWATCH_DATA_DIR"] = str(out)
     from config.settings import get_settings
     from storage.db import get_engine

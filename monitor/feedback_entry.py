@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.settings import TZ
-from models import Article, Event, FeedbackLink, FeedbackStatus, now
+from models import Article, Event, EventCorrection, FeedbackLink, FeedbackStatus, now
 from monitor.corrections import rescore_now
 
 CHANNELS = ("政府网站", "新闻发布会", "官方微博", "微信公众号", "主流媒体", "其他")
@@ -90,6 +90,16 @@ def record_feedback(
         reviewed_at=now(),
     )
     db.add(link)
+    # audited with the event's other corrections: who recorded which response, when
+    db.add(
+        EventCorrection(
+            event_id=ev.id,
+            field="feedback",
+            before=None,
+            after=f"{channel}：{title.strip()[:200]}（{at.astimezone(TZ):%Y-%m-%d %H:%M}）",
+            corrected_by=user,
+        )
+    )
     db.flush()
     months = {first.astimezone(TZ).strftime("%Y-%m"), at.astimezone(TZ).strftime("%Y-%m")}
     rescore_now(db, months, [*cities, ev.division_code], model_name)

@@ -7,6 +7,7 @@ continues (every step is idempotent).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, exists, select
@@ -24,10 +25,20 @@ def has_unclassified(session: Session) -> bool:
     return bool(session.scalar(select(exists(select(Article.id).where(~exists(current))))))
 
 
+STEPS = ("分类", "聚类", "重大事件认定", "政府反馈关联", "告警排队")
+
+
 def run_pipeline(
-    engine: Engine | None = None, *, classifier: Any = None, queue: bool = True, reclassify: bool = False
+    engine: Engine | None = None,
+    *,
+    classifier: Any = None,
+    queue: bool = True,
+    reclassify: bool = False,
+    step: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Run every processing step once; returns counts per step (`reclassify`: see processing.classify.process_articles)."""
+    """Run every processing step once; returns counts per step (`reclassify`: see processing.classify.process_articles).
+    `step`, when given, is called with each step's name (STEPS) as it starts: the CLI's progress bar."""
+    step = step or (lambda _name: None)
     from monitor.alerts.outbox import queue_alerts
     from processing.classify import process_articles
     from processing.clustering import cluster_articles
@@ -35,6 +46,7 @@ def run_pipeline(
     from processing.incidents import detect_major
 
     out: dict[str, Any] = {}
+    step(STEPS[0])
     with session_scope(engine) as s:
         # Loading the classifier takes seconds; a run after a crawl that found nothing new must not pay it.
         # A re-classification needs the model's version to know what is stale, so it always loads it.
@@ -48,15 +60,19 @@ def run_pipeline(
                 out["events_revoted"] = r.events_revoted
             out["institutions"] = r.institutions
             out["model_version"] = r.model_version
+    step(STEPS[1])
     with session_scope(engine) as s:
         c = cluster_articles(s)
         out["clustered"] = c.articles
         out["new_events"] = c.new_events
+    step(STEPS[2])
     with session_scope(engine) as s:
         out["new_major"] = [ch.event_id for ch in detect_major(s)]
+    step(STEPS[3])
     with session_scope(engine) as s:
         out["feedback_links"] = len(link_feedback(s))
     if queue:
+        step(STEPS[4])
         with session_scope(engine) as s:
             out["alerts_queued"] = len(queue_alerts(s))
     return out

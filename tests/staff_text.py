@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 
 _BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1>", re.S | re.I)
 _TAGS = re.compile(r"<[^>]+>")
@@ -16,6 +17,8 @@ _URLS = re.compile(r"(?:https?|mailto):[^\s\"'<>）)]+")
 _IDENTIFIERS = re.compile(
     r"\bcreditwatch\b|\b(?:jiangsu2016|monitor2019|demo-city)\b|\bv\d+(?:\.\d+)+\b", re.I
 )
+# File formats and units as Chinese offices write them (PDF 文件, Word 文档, 10 MB): names, not English prose.
+_FORMATS = re.compile(r"\b(?:PDF|PNG|JPEG|DOCX|XLSX|HTML|CSV|Word|MB|KB|SHA-256)\b")
 _LATIN = re.compile(r"[A-Za-z]{2,}(?:[ \-'][A-Za-z]{2,})*")
 
 
@@ -24,7 +27,10 @@ def visible_text(markup: str) -> str:
     return html.unescape(_TAGS.sub(" ", _BLOCKS.sub(" ", markup)))
 
 
-def english_phrases(text: str) -> list[str]:
-    """English phrases in `text`, each once, in order of appearance."""
-    text = _IDENTIFIERS.sub(" ", _URLS.sub(" ", text))
+def english_phrases(text: str, data: Iterable[str] = ()) -> list[str]:
+    """English phrases in `text`, each once, in order of appearance. `data`: values shown as they are (user
+    names, crawled titles, configured addresses), removed first: they are the office's or the web's, not ours."""
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, " ")
+    text = _FORMATS.sub(" ", _IDENTIFIERS.sub(" ", _URLS.sub(" ", text)))
     return list(dict.fromkeys(m.group(0) for m in _LATIN.finditer(text)))

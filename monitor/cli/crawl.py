@@ -86,9 +86,12 @@ def crawl(
     if distributed:
         _crawl_distributed(spider, site, replay, db, args, processes, crawl_id, as_json)
         return
-    summary = run_crawl(
-        spider, site=site, replay=replay or None, db_url=db, spider_args=args, log_file=log_file
-    )
+    from monitor.cli.progress import spinner
+
+    with spinner(f"正在抓取（{spider}{'，' + site if site else ''}）"):
+        summary = run_crawl(
+            spider, site=site, replay=replay or None, db_url=db, spider_args=args, log_file=log_file
+        )
     _print_summary(summary, as_json)
     if not summary.ok:
         raise typer.Exit(1)

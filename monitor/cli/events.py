@@ -35,9 +35,11 @@ def process(
     ),
 ) -> None:
     """Classify and locate new articles, cluster events, flag major incidents, link feedback, queue alerts."""
-    from monitor.pipeline import run_pipeline
+    from monitor.cli.progress import steps
+    from monitor.pipeline import STEPS, run_pipeline
 
-    out = run_pipeline(reclassify=reclassify)
+    with steps("处理", len(STEPS)) as step:
+        out = run_pipeline(reclassify=reclassify, step=step)
     if dispatch_alerts:
         from monitor.alerts import dispatch
 

@@ -175,8 +175,11 @@ def classify(batch: Annotated[int, typer.Option(help="Items classified per batch
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
+    from monitor.cli.progress import track
+
     pending: list[dict[str, object]] = []
-    for n, line in enumerate(sys.stdin, start=1):
+    # stdin's length is unknown: a spinner counting the lines read (stderr only; stdout carries the results)
+    for n, line in enumerate(track(sys.stdin, "正在分类"), start=1):
         if not line.strip():
             continue
         try:

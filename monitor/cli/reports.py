@@ -39,7 +39,9 @@ def report(
         month = check_month(month)
     engine = make_engine(db) if db else None
     try:
-        with session_scope(engine) as session:
+        from monitor.cli.progress import spinner
+
+        with spinner(f"正在生成 {month} 报告（{formats}）"), session_scope(engine) as session:
             paths = write_reports(session, month, city, formats, out, model=model)
     except (ReportError, ChartFontError) as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -113,7 +113,11 @@ def register(app: typer.Typer) -> None:
             # A rank only means something among the whole peer set: cities named with --city are ranked
             # among the configured peers too, and only theirs are kept, so a one-city run can never store a
             # one-city ranking (rank 1) over the real one.
-            ranked = compute_month(session, m, month, list(dict.fromkeys([*peers, *chosen])))
+            from monitor.cli.progress import spinner
+
+            wanted = list(dict.fromkeys([*peers, *chosen]))
+            with spinner(f"正在计算 {month} 指数（{len(wanted)} 个城市）"):
+                ranked = compute_month(session, m, month, wanted)
             results = [r for r in ranked if r.division_code in set(chosen)]
             if len(ranked) > len(results) and not as_json:
                 err.print(f"排名在 {len(ranked)} 个同组城市中计算，保存所选的 {len(results)} 个")

@@ -19,9 +19,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from config.settings import Settings, get_settings
+from monitor.evidence_files import MAX_BYTES as MAX_EVIDENCE_BYTES
 from monitor.web.params import validation_message
 from monitor.web.report_runner import ReportRunner
 from monitor.web.security import (
+    BodyLimit,
     Forbidden,
     InputGuard,
     LoginRequired,
@@ -54,6 +56,7 @@ def create_app(
         views_entry,
         views_events,
         views_index,
+        views_manual,
         views_ops,
         views_reports,
     )
@@ -75,6 +78,7 @@ def create_app(
     )
     app.state.base_url = settings.base_url.rstrip("/")
     app.state.reports_dir = Path(settings.data_dir) / "reports"
+    app.state.data_dir = Path(settings.data_dir)
     app.state.report_runner = ReportRunner(app.state.sessions, app.state.reports_dir)
 
     # Order, outermost first: headers on every answer (refusals too), the public redirects, the Host check,
@@ -89,6 +93,8 @@ def create_app(
         https_only=secure_cookies,
     )
     app.add_middleware(InputGuard)
+    # an evidence file at its limit plus the form around it; nothing else the console takes comes near
+    app.add_middleware(BodyLimit, max_bytes=MAX_EVIDENCE_BYTES + 256 * 1024)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(PublicRedirects, base_url=app.state.base_url)
     app.add_middleware(SecurityHeaders)
@@ -97,6 +103,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(views_dashboard.router)
     app.include_router(views_entry.router)
+    app.include_router(views_manual.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

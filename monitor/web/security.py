@@ -114,6 +114,35 @@ class InputGuard:
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
+class BodyLimit:
+    """Refuses a request body larger than `max_bytes` (413) before anything reads it, and a POST whose size is not
+    declared (411): the form parser spools uploads to disk without a bound of its own, so an evidence upload of
+    gigabytes would fill the disk before a route could say no. Browsers always declare a form's size, and the
+    server never hands an app more bytes than declared."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") in ("POST", "PUT", "PATCH"):
+            headers = dict(scope.get("headers") or [])
+            declared = headers.get(b"content-length")
+            problem: tuple[int, str] | None = None
+            if declared is None:
+                if headers.get(b"transfer-encoding"):
+                    problem = (411, "411 请求须注明长度")
+            elif not declared.isdigit():
+                problem = (400, "400 请求长度无效")
+            elif int(declared) > self.max_bytes:
+                problem = (413, f"413 上传内容过大（上限 {self.max_bytes // (1024 * 1024)} MB）")
+            if problem:
+                response = PlainTextResponse(problem[1], status_code=problem[0])
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class PublicRedirects:
     """Absolute redirects (FastAPI's trailing-slash redirect builds one from the Host header) are rewritten onto
     the configured base URL, so no link the console hands out ever carries a Host a client sent."""

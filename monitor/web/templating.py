@@ -13,10 +13,14 @@ from fastapi.templating import Jinja2Templates
 
 from config.settings import TZ
 from models.vocabulary import (
+    ALERT_STATUS_LABELS,
+    CHANNEL_KIND_LABELS,
     DOMAIN_LABELS,
     EVENT_STATUS_LABELS,
     FEEDBACK_STATUS_LABELS,
     KIND_LABELS,
+    SOURCE_LABELS,
+    SPIDER_LABELS,
     USER_ROLE_LABELS,
 )
 from monitor.web.security import allowed, csrf_token
@@ -69,6 +73,10 @@ def make_templates(directory: Path) -> Jinja2Templates:
         domain=lambda v: _label(DOMAIN_LABELS, v),
         status=lambda v: _label(STATUS_LABELS, v),
         role=lambda v: _label(ROLE_LABELS, v),
+        alert_status=lambda v: _label(ALERT_STATUS_LABELS, v),
+        channel_kind=lambda v: _label(CHANNEL_KIND_LABELS, v),
+        spider=lambda v: _label(SPIDER_LABELS, v),
+        source=lambda v: _label(SOURCE_LABELS, v),
     )
     env.globals.update(KIND_LABELS=KIND_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, ROLE_LABELS=ROLE_LABELS)
     return templates

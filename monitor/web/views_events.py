@@ -27,6 +27,7 @@ from models import (
 )
 from monitor.corrections import CorrectionError, correct_event, corrections_of
 from monitor.corrections import city_choices as city_labels
+from monitor.evidence_files import MAX_BYTES, EvidenceError, files_of, store_upload
 from monitor.feedback_entry import CHANNELS, FeedbackEntryError, record_feedback
 from monitor.web.deps import Db, PostAnalyst, Viewer
 from monitor.web.params import NoControls, Page, QueryCode, QueryDate, QuerySearch, QueryWord, RowId
@@ -40,6 +41,7 @@ from monitor.web.queries import (
     site_choices,
 )
 from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, flash, render
+from monitor.web.views_manual import EvidenceUpload, read_upload, staff_names
 
 router = APIRouter()
 
@@ -172,6 +174,7 @@ def event_page(request: Request, *, event_id: RowId, user: Viewer, db: Db) -> HT
     corrections = corrections_of(db, event_id)
     codes = [event.division_code] + [ca.division_code for cas in attributions.values() for ca in cas]
     codes += [v for c in corrections if c.field == "city" for v in (c.before, c.after) if v]
+    evidence = files_of(db, event_id)
     return render(
         request,
         "event.html",
@@ -198,6 +201,9 @@ def event_page(request: Request, *, event_id: RowId, user: Viewer, db: Db) -> HT
                 ]
             ),
             "current_city": city_labels([event.division_code])[0][1] if event.division_code else "",
+            "evidence": evidence,
+            "staff": staff_names(db),
+            "max_mb": MAX_BYTES // (1024 * 1024),
         },
     )
 
@@ -211,15 +217,18 @@ def record_feedback_page(
     channel: Annotated[str, Form(max_length=16), NoControls],
     title: Annotated[str, Form(min_length=1, max_length=300), NoControls],
     url: Annotated[str, Form(max_length=1000), NoControls] = "",
+    evidence: EvidenceUpload = None,
     user: PostAnalyst,
     db: Db,
 ) -> Response:
-    """Record a government response to the event by hand; the offset and the countdown follow at once."""
+    """Record a government response to the event by hand, with an optional evidence file (the document itself);
+    the offset and the countdown follow at once."""
     back = f"/events/{event_id}"
     if db.get(Event, event_id) is None:
         raise HTTPException(404)
     settings = request.app.state.settings
     try:
+        upload = read_upload(evidence)
         link = record_feedback(
             db,
             event_id=event_id,
@@ -231,7 +240,16 @@ def record_feedback_page(
             cities=[settings.home_city, *settings.watched_cities, *settings.peer_cities],
             model_name=settings.index_model,
         )
-    except FeedbackEntryError as exc:
+        if upload is not None:
+            store_upload(
+                db,
+                request.app.state.data_dir,
+                upload,
+                event_id=event_id,
+                user=user.username,
+                feedback_link_id=link.id,
+            )
+    except (FeedbackEntryError, EvidenceError) as exc:
         db.rollback()
         flash(request, str(exc), "error")
         return RedirectResponse(back, status_code=303)

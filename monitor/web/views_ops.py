@@ -92,6 +92,8 @@ def status(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
             "problems": problems,
             "scheduled": _scheduled_jobs(request, db),
             "job_names": {spec.id: spec.name for spec in default_jobs(ScheduleConfig())},
+            # staff know the sites by name (人民网), not by the registry's key (people)
+            "site_names": {key: name for key, name in db.execute(select(Site.key, Site.name))},
         },
     )
 

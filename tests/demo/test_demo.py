@@ -8,23 +8,18 @@ from itertools import pairwise
 
 import pytest
 
-from config.settings import get_settings
 from monitor.demo import DEMO_MONTH, run_demo
-from storage.db import get_engine
+from tests.demo.environment import demo_environment
 from tests.staff_text import english_phrases, visible_text
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def demo_env(monkeypatch):
+def demo_env():
     # run_demo points the process settings at its own database and outbox; give them back afterwards.
-    for key in ("DATABASE_URL", "ALERT_OUTBOX_DIR", "ALERT_CHANNELS", "DATA_DIR"):
-        monkeypatch.setenv(f"CREDITWATCH_{key}", "")
-        monkeypatch.delenv(f"CREDITWATCH_{key}")
-    yield
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    with demo_environment():
+        yield
 
 
 def test_demo_runs_the_whole_job(tmp_path, demo_env):

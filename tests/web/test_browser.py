@@ -4,101 +4,37 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from models import FeedbackLink, FeedbackStatus, Label
 from monitor.web import create_app
-from tests.web.seed import PASSWORD, XSS_TITLE, Seeded
+from tests.web.browser_kit import browser, open_page, serve, shot, sign_in
+from tests.web.seed import XSS_TITLE, Seeded
+
+__all__ = ["browser"]  # the module-scoped Chromium fixture, shared with the demo-database tests
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} missing: install Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture
 def live_server(engine: Engine, web_settings: Settings, seeded: Seeded) -> Iterator[str]:
     """uvicorn in a thread on a random port, serving a private copy of the seeded database."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine, web_settings), log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    with serve(create_app(engine, web_settings)) as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser: Any, live_server: str) -> Iterator[Any]:
-    context = browser.new_context(
-        base_url=live_server, locale="zh-CN", viewport={"width": 1360, "height": 900}, accept_downloads=True
-    )
-    pg = context.new_page()
-    dialogs: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    pg.dialogs = dialogs
-    yield pg
-    context.close()
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/events")
-    assert "/login" in page.url
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('登录')")
-    page.wait_for_url("**/events")
-
-
-def shot(page: Any, name: str, tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("CREDITWATCH_SCREENSHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000
-    return path
+    with open_page(browser, live_server) as pg:
+        yield pg
 
 
 def test_log_in_filter_the_feed_and_script_title_stays_inert(page: Any, tmp_path: Path) -> None:

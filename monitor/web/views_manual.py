@@ -1,0 +1,240 @@
+"""Manual events (人工录入), evidence files (upload and download), cluster membership (detach, merge) and the owner
+of an event's government response: the event-page entries beyond field corrections and feedback records."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from models import Event, EvidenceFile, Role, User, now
+from monitor.corrections import CorrectionError, city_choices
+from monitor.evidence_files import MAX_BYTES, EvidenceError, Upload, read_blob, store_upload
+from monitor.manual_events import record_manual_event, set_feedback_owner
+from monitor.membership import detach_article, merge_events
+from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
+from monitor.web.params import MAX_ID, NoControls, NoLineControls, RowId
+from monitor.web.templating import flash, render
+
+router = APIRouter()
+
+EvidenceUpload = Annotated[UploadFile | None, File()]
+
+
+def _cities(request: Request) -> list[str]:
+    s = request.app.state.settings
+    return [s.home_city, *s.watched_cities, *s.peer_cities]
+
+
+def read_upload(upload: UploadFile | None) -> Upload | None:
+    """The uploaded file, or None when the form's file field was left empty. Reads one byte past the limit so an
+    oversized file is refused by size without holding more of it."""
+    if upload is None or not upload.filename:
+        return None
+    data = upload.file.read(MAX_BYTES + 1)
+    return Upload(filename=upload.filename, data=data)
+
+
+def staff_names(db: Db) -> list[str]:
+    """Who can own a response: active accounts allowed to enter data."""
+    return list(
+        db.scalars(
+            select(User.username)
+            .where(User.active.is_(True), User.role.in_([Role.ANALYST, Role.ADMIN]))
+            .order_by(User.username)
+        )
+    )
+
+
+@router.get("/entry/event", response_class=HTMLResponse)
+def manual_event_form(request: Request, *, user: Analyst, db: Db) -> HTMLResponse:
+    recent = list(
+        db.scalars(select(Event).where(Event.entered_by.is_not(None)).order_by(Event.id.desc()).limit(20))
+    )
+    return render(
+        request,
+        "entry_event.html",
+        {
+            "city_options": city_choices(_cities(request)),
+            "today": now().date().isoformat(),
+            "recent": recent,
+            "names": dict(city_choices(e.division_code for e in recent if e.division_code)),
+            "max_mb": MAX_BYTES // (1024 * 1024),
+        },
+    )
+
+
+@router.post("/entry/event")
+def manual_event_submit(
+    request: Request,
+    *,
+    title: Annotated[str, Form(min_length=1, max_length=300), NoControls],
+    day: Annotated[date, Form()],
+    city: Annotated[str, Form(min_length=1, max_length=40), NoControls],
+    kind: Annotated[str, Form(max_length=16), NoControls],
+    domain: Annotated[str, Form(max_length=16), NoControls] = "",
+    subdomain: Annotated[str, Form(max_length=32), NoControls] = "",
+    url: Annotated[str, Form(max_length=1000), NoControls] = "",
+    major: Annotated[str, Form(max_length=3), NoControls] = "",
+    note: Annotated[str, Form(max_length=2000), NoLineControls] = "",
+    evidence: EvidenceUpload = None,
+    user: PostAnalyst,
+    db: Db,
+) -> Response:
+    """Record an event the office learnt of elsewhere; it counts in the index at once."""
+    try:
+        upload = read_upload(evidence)
+        ev = record_manual_event(
+            db,
+            title=title,
+            url=url,
+            day=day,
+            city=city,
+            kind=kind,
+            domain=domain or None,
+            subdomain=subdomain,
+            major=major == "1",
+            note=note,
+            user=user.username,
+            cities=_cities(request),
+            model_name=request.app.state.settings.index_model,
+        )
+        if upload is not None:
+            store_upload(db, request.app.state.data_dir, upload, event_id=ev.id, user=user.username)
+    except (CorrectionError, EvidenceError) as exc:
+        db.rollback()
+        flash(request, str(exc), "error")
+        return RedirectResponse("/entry/event", status_code=303)
+    db.commit()
+    flash(request, f"已录入事件 #{ev.id}，指数已重新计算")
+    return RedirectResponse(f"/events/{ev.id}", status_code=303)
+
+
+@router.post("/events/{event_id}/evidence")
+def upload_evidence(
+    request: Request, *, event_id: RowId, evidence: EvidenceUpload = None, user: PostAnalyst, db: Db
+) -> Response:
+    back = f"/events/{event_id}"
+    if db.get(Event, event_id) is None:
+        raise HTTPException(404)
+    try:
+        upload = read_upload(evidence)
+        if upload is None:
+            raise EvidenceError("请选择要上传的文件")
+        record = store_upload(db, request.app.state.data_dir, upload, event_id=event_id, user=user.username)
+    except EvidenceError as exc:
+        db.rollback()
+        flash(request, str(exc), "error")
+        return RedirectResponse(back, status_code=303)
+    db.commit()
+    flash(request, f"已上传证据「{record.filename}」")
+    return RedirectResponse(back, status_code=303)
+
+
+@router.get("/evidence/{file_id}")
+def download_evidence(request: Request, *, file_id: RowId, user: Viewer, db: Db) -> Response:
+    """The file as uploaded, checked against its hash, always as a download (never rendered in the console's
+    origin), under its cleaned name."""
+    record = db.get(EvidenceFile, file_id)
+    if record is None:
+        raise HTTPException(404)
+    try:
+        data = read_blob(Path(request.app.state.data_dir), record)
+    except EvidenceError as exc:
+        raise HTTPException(410, str(exc)) from exc
+    ascii_name = f"evidence-{record.id}{Path(record.filename).suffix}"
+    return Response(
+        data,
+        media_type=record.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''"
+            + quote(record.filename, safe=""),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.post("/events/{event_id}/detach")
+def detach_page(
+    request: Request,
+    *,
+    event_id: RowId,
+    article_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    user: PostAnalyst,
+    db: Db,
+) -> Response:
+    back = f"/events/{event_id}"
+    if db.get(Event, event_id) is None:
+        raise HTTPException(404)
+    try:
+        new = detach_article(
+            db,
+            event_id,
+            article_id,
+            user.username,
+            cities=_cities(request),
+            model_name=request.app.state.settings.index_model,
+        )
+    except CorrectionError as exc:
+        db.rollback()
+        flash(request, str(exc), "error")
+        return RedirectResponse(back, status_code=303)
+    db.commit()
+    flash(request, f"已将文章拆分为事件 #{new.id}，指数已重新计算")
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/events/{event_id}/merge")
+def merge_page(
+    request: Request,
+    *,
+    event_id: RowId,
+    target: Annotated[int, Form(ge=1, le=MAX_ID)],
+    user: PostAnalyst,
+    db: Db,
+) -> Response:
+    if db.get(Event, event_id) is None:
+        raise HTTPException(404)
+    try:
+        merged = merge_events(
+            db,
+            event_id,
+            target,
+            user.username,
+            cities=_cities(request),
+            model_name=request.app.state.settings.index_model,
+        )
+    except CorrectionError as exc:
+        db.rollback()
+        flash(request, str(exc), "error")
+        return RedirectResponse(f"/events/{event_id}", status_code=303)
+    db.commit()
+    flash(request, f"事件 #{event_id} 已并入本事件，指数已重新计算")
+    return RedirectResponse(f"/events/{merged.id}", status_code=303)
+
+
+@router.post("/events/{event_id}/owner")
+def owner_page(
+    request: Request,
+    *,
+    event_id: RowId,
+    owner: Annotated[str, Form(max_length=64), NoControls] = "",
+    user: PostAnalyst,
+    db: Db,
+) -> Response:
+    back = f"/events/{event_id}"
+    if db.get(Event, event_id) is None:
+        raise HTTPException(404)
+    if owner and owner not in staff_names(db):
+        flash(request, "负责人应为在用的分析员或管理员账号", "error")
+        return RedirectResponse(back, status_code=303)
+    changed = set_feedback_owner(db, event_id, owner, user.username)
+    db.commit()
+    flash(request, f"反馈负责人已设为 {owner or '未指派'}" if changed else "没有改动")
+    return RedirectResponse(back, status_code=303)
