@@ -18,6 +18,7 @@ from config.settings import AlertChannel, Settings
 from monitor.web import create_app
 from storage import migrate
 from storage.db import make_engine
+from tests.conftest import TEST_BACKEND
 from tests.web.seed import PASSWORD, Seeded, seed
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -77,16 +78,31 @@ def db_file(seeded_template: tuple[Path, Seeded], tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def engine(db_file: Path) -> Iterator[Engine]:
-    """This folder's database: a private copy of the seeded template (overrides the empty in-memory one)."""
-    eng = make_engine(f"sqlite:///{db_file}")
-    yield eng
+def _seeded_db(
+    request: pytest.FixtureRequest, seeded_template: tuple[Path, Seeded]
+) -> Iterator[tuple[Engine, Seeded]]:
+    """This folder's database and its ids: a private copy of the seeded SQLite template, or, with
+    `CREDITWATCH_TEST_BACKEND=postgresql`, a fresh PostgreSQL database seeded the same way."""
+    if TEST_BACKEND == "postgresql":
+        eng = make_engine(request.getfixturevalue("db_url"))
+        with Session(eng, expire_on_commit=False) as s:
+            ids = seed(s, CHEAP_HASHER.hash(PASSWORD))
+        yield eng, ids
+    else:
+        eng = make_engine(f"sqlite:///{request.getfixturevalue('db_file')}")
+        yield eng, seeded_template[1]
     eng.dispose()
 
 
 @pytest.fixture
-def seeded(seeded_template: tuple[Path, Seeded], engine: Engine) -> Seeded:
-    return seeded_template[1]
+def engine(_seeded_db: tuple[Engine, Seeded]) -> Engine:
+    """Overrides the empty in-memory database of the other folders."""
+    return _seeded_db[0]
+
+
+@pytest.fixture
+def seeded(_seeded_db: tuple[Engine, Seeded]) -> Seeded:
+    return _seeded_db[1]
 
 
 @pytest.fixture
