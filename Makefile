@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install research-encoder services demo serve-demo test lint typecheck pytest pytest-pg bench bench-full clean
 
-# Storage, pipeline, events/alerts, scheduler and the console's writing routes (corrections, merges, entry) run a second time with PostgreSQL as the database
-# (the `engine`/`db_url` fixtures switch on CREDITWATCH_TEST_BACKEND); everything else runs once on SQLite.
+# Storage, pipeline, events/alerts, scheduler and the console's writing routes (corrections, merges, entry) run a
+# second time with PostgreSQL as the database (the `engine`/`db_url` fixtures switch on CREDITWATCH_TEST_BACKEND);
+# everything else runs once on SQLite.
 PG_TESTS := tests/foundation tests/crawlers/test_pipeline.py tests/crawlers/test_spiders_replay.py \
 	tests/events/test_pipeline.py tests/events/test_alerts.py tests/events/test_incidents.py \
 	tests/web/test_scheduler.py tests/portals/test_imports.py tests/portals/test_merge.py tests/scoring/test_store.py \
