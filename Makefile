@@ -38,11 +38,12 @@ services:
 demo: install services
 	$(BIN)/creditwatch demo --out out/demo
 
-# After `make demo`: the console on the demo database, without the scheduler (it would crawl the live sites).
+# After `make demo`: the console on the demo database and its data folder (the demo's reports are listed), without
+# the scheduler (it would crawl the live sites).
 serve-demo: install
 	$(BIN)/creditwatch --db out/demo/creditwatch.db users list | grep -q . || \
 		$(BIN)/creditwatch --db out/demo/creditwatch.db users add admin --role admin
-	$(BIN)/creditwatch --db out/demo/creditwatch.db serve --no-scheduler
+	CREDITWATCH_DATA_DIR=out/demo $(BIN)/creditwatch --db out/demo/creditwatch.db serve --no-scheduler
 
 lint: install
 	$(BIN)/ruff check .

@@ -46,7 +46,9 @@ def _configure(out: Path, db_url: str) -> None:
     """The demo's own settings: its database, and one alert channel writing into the output folder."""
     os.environ["CREDITWATCH_DATABASE_URL"] = db_url
     os.environ["CREDITWATCH_ALERT_OUTBOX_DIR"] = str(out / "outbox")
-    os.environ["CREDITWATCH_ALERT_CHANNELS"] = json.dumps([{"name": "演示发件箱", "kind": "file"}], ensure_ascii=False)
+    os.environ["CREDITWATCH_ALERT_CHANNELS"] = json.dumps(
+        [{"name": "演示发件箱", "kind": "file"}], ensure_ascii=False
+    )
     os.environ["CREDITWATCH_DATA_DIR"] = str(out)
     from config.settings import get_settings
     from storage.db import get_engine
@@ -129,7 +131,9 @@ def run_demo(out: Path, *, month: str = DEMO_MONTH, console: Console | None = No
 
     with session_scope() as db:
         summary.major_events = _major_events(db)
-        paths = write_reports(db, month, get_settings().home_city, FORMATS, out)
+        # The layout the console lists (data_dir/reports/<month>/; the demo's data_dir is `out`), so
+        # `make serve-demo` shows the demo's reports on its reports page.
+        paths = write_reports(db, month, get_settings().home_city, FORMATS, out / "reports" / month)
     summary.reports = [str(p.relative_to(out)) for p in paths]
     console.print(f"[bold]5/5[/] reports: {', '.join(summary.reports)}")
     summary.seconds = round(time.monotonic() - started, 1)

@@ -53,9 +53,11 @@ def test_demo_runs_the_whole_job(tmp_path, demo_env):
             assert (a["rank"] == b["rank"]) if a["total"] == b["total"] else (a["rank"] < b["rank"])
 
     for fmt in ("html", "pdf", "xlsx", "docx"):
-        report = out / f"creditwatch-report-320281-{DEMO_MONTH}.{fmt}"
+        report = out / "reports" / DEMO_MONTH / f"creditwatch-report-320281-{DEMO_MONTH}.{fmt}"
         assert report.is_file() and report.stat().st_size > 5000, fmt
-    html = (out / f"creditwatch-report-320281-{DEMO_MONTH}.html").read_text(encoding="utf-8")
+    html = (out / "reports" / DEMO_MONTH / f"creditwatch-report-320281-{DEMO_MONTH}.html").read_text(
+        encoding="utf-8"
+    )
     assert f"{jiangyin['total']:.2f}" in html
     assert "江阴一食品企业使用过期原料生产糕点被立案调查" in html
     # Staff read the report and the alert: no English phrase in either (identifiers and URLs aside).
