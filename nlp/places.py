@@ -65,9 +65,9 @@ _NOT_PLACE_AFTER = re.compile(
 )
 # An institution named after a place (南京大学) is only half a mention: an event at the university is in the city,
 # a passing mention of it (a professor's affiliation) is not.
-# The school's own words may sit between the name and 大学 (南京工业大学, 北京化工大学, 南京工学院), but not a word
-# that makes the name a place (南京一大学生, 南京的大学).
-_INSTITUTION_AFTER = re.compile(r"^(?:[^\s，,。、一某的在是和与及等]{0,4}?(?:大学|学院)|医院)")
+# Short forms and kinds of school names count the same (大连理工校友会, 南京工学院, 北京交大). A looser pattern (up
+# to four characters of any kind before 大学) took events at a city's colleges for affiliations, and was dropped.
+_INSTITUTION_AFTER = re.compile(r"^(?:大学|学院|医院|工学院|理工(?!科)|交大|师大|工大|医大|农大|财大|外国语)")
 INSTITUTION_FACTOR = 0.5
 # The level after a short name (肃南县, 渭南市): see `_crosses_word`.
 _LEVEL_CHARS = "县市区旗盟"
@@ -304,7 +304,7 @@ def find_mentions(text: str, fld: str, base_weight: float) -> list[_Mention]:
         if not skip:
             w = base_weight if i >= LEAD_CHARS or fld != "body" else max(base_weight, W_LEAD)
             w *= FULL_NAME_FACTOR if full else 1.0
-            if _INSTITUTION_AFTER.match(masked[i + len(hit) : i + len(hit) + 7]):
+            if _INSTITUTION_AFTER.match(after):
                 w *= INSTITUTION_FACTOR
             out.append(_Mention(hit, i, fld, w, full))
         i += len(hit)
@@ -405,7 +405,13 @@ def _resolve(mentions: list[_Mention], g: Gazetteer) -> dict[str, list[tuple[_Me
             continue
         if len(options) == 1:
             d = options[0]
-            if not m.full and m.name in common and not ({a.code for a in g.ancestors(d.code)} & context):
+            if (
+                not m.full
+                and m.name in common
+                and d.level
+                != "province"  # 海南 is the province; only its 乌海 district 海南区 is the doubtful one
+                and not ({a.code for a in g.ancestors(d.code)} & context)
+            ):
                 continue
             former = g.former_name(m.name)
             rule = f"former name ({former.year})" if former else "full-name" if m.full else "alias"
