@@ -33,6 +33,9 @@ LONE_COUNTY_ALIAS = 0.5
 # A county under the leading prefecture becomes the answer when its own evidence is at least this share of the
 # prefecture's own (the text names 龙岗区 as the place, not in passing).
 COUNTY_SHARE = 0.35
+# Written as an address under its prefecture (广州市增城区市场监管局), a county is the place even when the city's short
+# name recurs more often in the text.
+ADDRESS_SHARE = 0.2
 # A text naming this many prefectures, none with this share of their evidence, is a list, not an item's place.
 SCATTERED_PLACES, SCATTERED_SHARE = 4, 0.4
 LEAD_CHARS = 150
@@ -58,16 +61,23 @@ _CREDIT = re.compile(
 # Brands are not the place either (青岛啤酒 as a company), nor a mountain (武功山), nor "北京时间".
 _NOT_PLACE_AFTER = re.compile(
     r"^(?:路|街|大街|大道|巷|胡同|饭店|大厦|商场|中路|东路|西路|南路|北路|号|啤酒|烤鸭|银行|证券|集团|股份|"
-    r"控股|药业|时间|舰|山(?![洪区体村上里路火林地东西货寨庄]))"
+    r"控股|药业|航空|时间|舰|山(?![洪区体村上里路火林地东西货寨庄]))"
 )
 # An institution named after a place (南京大学) is only half a mention: an event at the university is in the city,
 # a passing mention of it (a professor's affiliation) is not.
-_INSTITUTION_AFTER = re.compile(r"^(?:大学|学院|医院)")
+# Short forms and kinds of school names count the same (大连理工校友会, 南京工学院, 北京交大). A looser pattern (up
+# to four characters of any kind before 大学) took events at a city's colleges for affiliations, and was dropped.
+_INSTITUTION_AFTER = re.compile(r"^(?:大学|学院|医院|工学院|理工(?!科)|交大|师大|工大|医大|农大|财大|外国语)")
 INSTITUTION_FACTOR = 0.5
 # The level after a short name (肃南县, 渭南市): see `_crosses_word`.
 _LEVEL_CHARS = "县市区旗盟"
 # Not 某: 江阴某企业 is "a certain firm of 江阴", a place.
 _PERSON_AFTER = re.compile(r"^(?:先生|女士|同志|老师|师傅|说|表示|介绍|称|告诉)")
+# After a person's two-character given name that is also a place's short name (郭广昌, 周新民任, 张文峰辞职) comes
+# anything but a level or a smaller unit; 王庄镇 or 林州市 would be places.
+_NOT_GIVEN_NAME_AFTER = "县市区旗盟州镇乡村路街省"
+# Surnames that are far more often prepositions (于南京工厂, 向上海): never read as opening a person's name.
+_FUNCTION_SURNAMES = set("于向")
 _SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
     "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -289,6 +299,8 @@ def find_mentions(text: str, fld: str, base_weight: float) -> list[_Mention]:
                 skip = True
             if _PERSON_AFTER.match(after):
                 skip = True
+            if before in _SURNAMES and _is_given_name(masked, i, after, names):
+                skip = True
         if not skip:
             w = base_weight if i >= LEAD_CHARS or fld != "body" else max(base_weight, W_LEAD)
             w *= FULL_NAME_FACTOR if full else 1.0
@@ -311,6 +323,31 @@ def _mask(text: str, outlets: bool = True) -> str:
     if outlets:
         text = _OUTLET.sub(blank, text)
     return _CREDIT.sub(blank, text)
+
+
+def _is_given_name(text: str, start: int, after: str, names: frozenset[str]) -> bool:
+    """Whether the two-character short name at text[start:start+2], after a surname character, is a person's given
+    name (郭广昌, 段永平, 刘建华): the surname opens a word of its own, neither ends a place name (吉林长春, 浙江温州)
+    nor closes a word (位于上海) nor follows one (扬州段高邮), and no level or unit follows the name (林州市, 王庄镇)."""
+    if (after[:1] and after[0] in _NOT_GIVEN_NAME_AFTER) or text[start - 1] in _FUNCTION_SURNAMES:
+        return False
+    if start >= 2 and (text[start - 2].isdigit() or text[start - 2] in "零一二三四五六七八九十百千万亿几"):
+        return False  # 80万上海: a number, not a surname
+    if text[start - 1] == "许" and start >= 2 and text[start - 2] in "时分点秒日月年":
+        return False  # 凌晨时许合肥: 许 is "about" after a time
+    if any(text[max(0, start - k) : start] in names for k in (2, 3)):
+        return False
+    if any(text[max(0, start - 1 - k) : start - 1] in names for k in (2, 3)):
+        return False  # 扬州段高邮: the character after a place is a section of it, not a surname
+    lo = max(0, start - 1 - _WINDOW)
+    pos = lo
+    for word in get_tokenizer().lcut(text[lo : start + 2 + _WINDOW], HMM=False):
+        if pos == start - 1:
+            return len(word) == 1 or word == text[start - 1 : start + 2]  # 郭/广昌 or 郭广昌 as one word
+        if pos > start - 1:
+            return False
+        pos += len(word)
+    return False
 
 
 def _crosses_word(text: str, start: int, size: int) -> bool:
@@ -368,7 +405,13 @@ def _resolve(mentions: list[_Mention], g: Gazetteer) -> dict[str, list[tuple[_Me
             continue
         if len(options) == 1:
             d = options[0]
-            if not m.full and m.name in common and not ({a.code for a in g.ancestors(d.code)} & context):
+            if (
+                not m.full
+                and m.name in common
+                and d.level
+                != "province"  # 海南 is the province; only its 乌海 district 海南区 is the doubtful one
+                and not ({a.code for a in g.ancestors(d.code)} & context)
+            ):
                 continue
             former = g.former_name(m.name)
             rule = f"former name ({former.year})" if former else "full-name" if m.full else "alias"
@@ -460,10 +503,27 @@ def attribute(title: str, body: str, source: str | None = None) -> list[Attribut
             parent_a = scores.get(d.parent_code or "")
             if parent_a is not None and any(not e.rule.startswith("parent-of") for e in parent_a.evidence):
                 a.weight += 0.5 * _own_weight(parent_a)
+    _cap_lone_aliases(scores)
     ranked = sorted(scores.values(), key=lambda a: (-a.weight, a.code))
     if not ranked or ranked[0].weight < MIN_WEIGHT or _scattered(ranked, g):
         return []
     return _county_first(ranked, g)
+
+
+def _cap_lone_aliases(scores: dict[str, Attribution]) -> None:
+    """When the title names a place, a county known only by its bare short name in the body (no parent named) is not
+    made surer by repeats: a person called 高昌健, named ten times, must not outweigh 武汉 in the title."""
+    if not any(e.field == "title" for a in scores.values() for e in a.evidence):
+        return
+    capped: set[str] = set()
+    for a in scores.values():
+        own = [e for e in a.evidence if not e.rule.startswith("parent-of")]
+        if own and all(e.rule.endswith("no parent named") for e in own):
+            a.weight = min(a.weight, MIN_WEIGHT)
+            capped.add(a.name)
+    for a in scores.values():  # nor is the prefecture those mentions speak for (吐鲁番 through 高昌)
+        if a.evidence and all(e.rule.removeprefix("parent-of ") in capped for e in a.evidence):
+            a.weight = min(a.weight, MIN_WEIGHT * PARENT_SHARE)
 
 
 def _scattered(ranked: list[Attribution], g: Gazetteer) -> bool:
@@ -511,9 +571,22 @@ def _county_first(ranked: list[Attribution], g: Gazetteer) -> list[Attribution]:
         return ranked
     best = kids[0]  # ranked is heaviest first
     runner_up = _own_weight(kids[1]) if len(kids) > 1 else 0.0
-    if _own_weight(best) >= COUNTY_SHARE * _own_weight(top) and _own_weight(best) > 1.5 * runner_up:
+    share = ADDRESS_SHARE if _addressed(best, top) else COUNTY_SHARE
+    if _own_weight(best) >= share * _own_weight(top) and _own_weight(best) > 1.5 * runner_up:
         return [best, *(a for a in ranked if a is not best)]
     return ranked
+
+
+def _addressed(county: Attribution, prefecture: Attribution) -> bool:
+    """Whether the county is written as an address under its prefecture (广州市增城区, 苏州市姑苏区): the prefecture's
+    name ends where the county's full name begins."""
+    ends = {
+        (e.field, e.start + len(e.span)) for e in prefecture.evidence if not e.rule.startswith("parent-of")
+    }
+    return any(
+        (e.field, e.start) in ends and _is_full_name(e.span) and e.span.endswith(tuple(_LEVEL_CHARS))
+        for e in county.evidence
+    )
 
 
 def primary_prefecture(attributions: list[Attribution]) -> str | None:
