@@ -67,7 +67,11 @@ INSTITUTION_FACTOR = 0.5
 # The level after a short name (肃南县, 渭南市): see `_crosses_word`.
 _LEVEL_CHARS = "县市区旗盟"
 # Not 某: 江阴某企业 is "a certain firm of 江阴", a place.
-_PERSON_AFTER = re.compile(r"^(?:先生|女士|同志|老师|师傅|说|表示|介绍|称|告诉)")
+_PERSON_AFTER = re.compile(
+    r"^(?:先生|女士|同志|老师|师傅|说|表示|介绍|称|告诉|指出|强调|要求|认为|透露|坦言|等人)"
+)
+# After a surname, these make a two-character alias a person (袁汉源被强制执行, 袁汉源家族), not a place.
+_SURNAME_PERSON_AFTER = re.compile(r"^(?:被|家族|夫妇|本人)")
 _SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
     "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -285,7 +289,12 @@ def find_mentions(text: str, fld: str, base_weight: float) -> list[_Mention]:
             continue
         if not full and len(hit) == 2:
             # 王宿迁说 / 张朝阳先生: a surname before a two-character alias and a person cue after it.
-            if before in _SURNAMES and (_PERSON_AFTER.match(after) or not after or after[0] in "，,、。 "):
+            if before in _SURNAMES and (
+                _PERSON_AFTER.match(after)
+                or _SURNAME_PERSON_AFTER.match(after)
+                or not after
+                or after[0] in "，,、。 "
+            ):
                 skip = True
             if _PERSON_AFTER.match(after):
                 skip = True
