@@ -17,7 +17,6 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +69,6 @@ ENCODER_WEIGHT = 1.5
 # chosen by leave-one-source-out CV on the train split (kind macro-F1 0.517 → 0.521, domain 0.565 → 0.596); out of
 # source (items never trained on) it measured kind 0.696 → 0.741, domain 0.685 → 0.716 (docs/labelling.md).
 WORD_VECTOR_WEIGHT = 1.0
-# Weight of the joint bag of title and body-lead words (`joint_words`) beside the per-part n-grams; 0 leaves it out.
-# Chosen by leave-one-source-out CV on the train split once 260 full articles judged by their body joined it: on the
-# 672 train items with a body of 200+ characters kind macro-F1 0.560 → 0.579 and domain 0.664 → 0.686 at 1.0, the
-# pooled figures unchanged (kind 0.552 / 0.552, domain 0.619 / 0.618).
-JOINT_WORDS_WEIGHT = 1.0
 SVM_C = 0.5
 TITLE_TOKENS = 64
 TEXT_TOKENS = 128
@@ -151,18 +145,6 @@ class SentenceVectors(BaseEstimator, TransformerMixin):
         return sparse.csr_matrix(np.hstack(unit))
 
 
-def joint_words(row: Any) -> list[str]:
-    """Words and word bigrams of the title and of the body lead in one bag (each part segmented once, shared with
-    the per-part vectorizers): a word the model learnt from headlines also counts when it appears only in the body,
-    which is how a report with a neutral first line carries its facts."""
-    out: list[str] = []
-    for text in (row[0], row[1]):
-        words = tokenize(str(text or ""))
-        out += words
-        out += [f"{a} {b}" for a, b in pairwise(words)]
-    return out
-
-
 def _features(
     max_features: int,
     subdomain_cues: bool = False,
@@ -185,12 +167,8 @@ def _features(
             analyzer="char", ngram_range=(1, 3), min_df=2, max_features=max_features, sublinear_tf=True
         )
 
-    def joint() -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer=joint_words, min_df=2, max_features=max_features, sublinear_tf=True)
-
     parts: list[tuple[str, Any, Any]] = [
         ("title_words", words(), 0),
-        *([("joint_words", joint(), [0, 1])] if JOINT_WORDS_WEIGHT > 0 else []),
         ("title_chars", chars(), 0),
         ("body_words", words(), 1),
         ("body_chars", chars(), 1),
@@ -210,7 +188,6 @@ def _features(
             "subdomain_cues": SUBDOMAIN_CUE_WEIGHT,
             "sentences": ENCODER_WEIGHT,
             "word_vectors": WORD_VECTOR_WEIGHT,
-            "joint_words": JOINT_WORDS_WEIGHT,
         },
     )
 
