@@ -72,7 +72,11 @@ INSTITUTION_FACTOR = 0.5
 # The level after a short name (肃南县, 渭南市): see `_crosses_word`.
 _LEVEL_CHARS = "县市区旗盟"
 # Not 某: 江阴某企业 is "a certain firm of 江阴", a place.
-_PERSON_AFTER = re.compile(r"^(?:先生|女士|同志|老师|师傅|说|表示|介绍|称|告诉)")
+_PERSON_AFTER = re.compile(
+    r"^(?:先生|女士|同志|老师|师傅|说|表示|介绍|称|告诉|指出|强调|要求|认为|透露|坦言|等人)"
+)
+# After a surname, these make a two-character alias a person (袁汉源被强制执行, 袁汉源家族), not a place.
+_SURNAME_PERSON_AFTER = re.compile(r"^(?:被|家族|夫妇|本人)")
 # After a person's two-character given name that is also a place's short name (郭广昌, 周新民任, 张文峰辞职) comes
 # anything but a level or a smaller unit; 王庄镇 or 林州市 would be places.
 _NOT_GIVEN_NAME_AFTER = "县市区旗盟州镇乡村路街省"
@@ -295,7 +299,12 @@ def find_mentions(text: str, fld: str, base_weight: float) -> list[_Mention]:
             continue
         if not full and len(hit) == 2:
             # 王宿迁说 / 张朝阳先生: a surname before a two-character alias and a person cue after it.
-            if before in _SURNAMES and (_PERSON_AFTER.match(after) or not after or after[0] in "，,、。 "):
+            if before in _SURNAMES and (
+                _PERSON_AFTER.match(after)
+                or _SURNAME_PERSON_AFTER.match(after)
+                or not after
+                or after[0] in "，,、。 "
+            ):
                 skip = True
             if _PERSON_AFTER.match(after):
                 skip = True

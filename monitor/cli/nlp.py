@@ -77,10 +77,21 @@ def evaluate(
             "--markdown", help="With --outofsource: print the tables as Markdown (docs/quality.md)."
         ),
     ] = False,
+    loso: Annotated[
+        bool,
+        typer.Option(
+            "--loso",
+            help="Leave-one-source-out CV on the train split (the yardstick to choose features and labels "
+            "by; fits the current code, not a stored model; a few minutes on two cores).",
+        ),
+    ] = False,
 ) -> None:
     """Per-class precision/recall/F1, confusion matrices, CV on train, and the keyword baseline beside it."""
     from nlp.classifier import MODEL_DIR, CreditClassifier
 
+    if loso:
+        _evaluate_loso()
+        return
     if outofsource:
         _evaluate_outofsource(CreditClassifier.load(model_dir or MODEL_DIR), markdown)
         return
@@ -128,6 +139,22 @@ def evaluate(
             f"{folds}-fold CV on train: kind macro-F1 {cv['kind_macro_f1']:.3f}, "
             f"domain macro-F1 {cv['domain_macro_f1']:.3f}"
         )
+
+
+def _evaluate_loso() -> None:
+    from nlp.evaluation import LONG_BODY_CHARS, evaluate_leave_one_source_out
+
+    report = evaluate_leave_one_source_out()
+
+    def line(figures: dict[str, float]) -> str:
+        return ", ".join(f"{name} {value:.3f}" for name, value in figures.items())
+
+    typer.echo(f"leave-one-source-out CV, {report.items} train items: {line(report.figures)}")
+    typer.echo(
+        f"  {report.long_body_items} items with a body of {LONG_BODY_CHARS}+ characters: {line(report.long_body)}"
+    )
+    for source, value in report.per_source.items():
+        typer.echo(f"  {source}: kind macro-F1 {value:.3f}")
 
 
 def _evaluate_outofsource(model: CreditClassifier, markdown: bool) -> None:

@@ -151,6 +151,13 @@ def test_primary_prefecture_lifts_a_county() -> None:
             "440307",
         ),
         ("广东湛江一外卖员当街下跪", "湛江市霞山区交警大队回应，霞山区将调查。", "440803"),
+        # hand-made: a person whose given name is a county's short name (汉源, 志丹) is not that county ...
+        ("前首富袁汉源被强制执行超9亿元", "袁汉源家族持续减持。", None),
+        ("体育总局赴外省调研", "体育总局局长高志丹指出，要抓好行风建设。", None),
+        # ... while the county itself still counts, with or without its level
+        ("汉源县发生山体滑坡", "", "511823"),
+        ("四川汉源被列入试点", "", "511823"),
+        ("济南一行驶中的面包车后备箱打开", "", "370100"),
     ],
 )
 def test_handmade_rules(title: str, body: str, expected: str | None) -> None:
