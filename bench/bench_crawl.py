@@ -64,8 +64,9 @@ def baseline_fetch(proxy: str, urls: list[str], threads: int = 8) -> float:
     return len(urls) / (time.perf_counter() - started)
 
 
-def baseline_parse(recording: Path, limit: int) -> float:
-    """Pages/s of the page objects alone (decode + parse) on the recorded bytes."""
+def baseline_parse(recording: Path, limit: int) -> tuple[float, float]:
+    """Pages per second and pages per CPU-second of the page objects alone (decode + parse) on the recorded
+    bytes."""
     records = [r for r in read_warc(recording)][:limit]
     now = datetime.now(TZ)
 
@@ -76,9 +77,9 @@ def baseline_parse(recording: Path, limit: int) -> float:
                 article_parser_for(rec.url).parse(rec.url, text, now)
 
     parse_all(records[:10])  # warm-up: lazy loading of dictionaries and models is not per-page work
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     parse_all(records)
-    return len(records) / (time.perf_counter() - started)
+    return len(records) / (time.perf_counter() - started), len(records) / (time.process_time() - cpu)
 
 
 def main() -> None:
@@ -102,7 +103,7 @@ def main() -> None:
         if not summary.ok:
             print(summary.log_tail)
             raise SystemExit(1)
-        parse_rate = baseline_parse(recording, min(len(urls), 150))
+        parse_rate, parse_cpu_rate = baseline_parse(recording, min(len(urls), 150))
         stats = summary.stats
         started = datetime.fromisoformat(str(stats["start_time"]))
         closed = datetime.fromisoformat(str(stats["creditwatch/closed_at"]))
@@ -117,9 +118,12 @@ def main() -> None:
     )
     print(f"spider + pipeline           : {pages / crawl_s:7.1f} pages/s  ({pages} pages, {items} items stored, "
           f"{crawl_s:.1f} s crawling, {summary.seconds:.1f} s with process start)")  # fmt: skip
+    print(f"CPU of the crawl process    : {summary.cpu_seconds:7.1f} s  (user + sys, start-up and parser processes "
+          f"included; {1000 * summary.cpu_seconds / max(pages, 1):.1f} ms per page)")  # fmt: skip
     print(f"peak memory (crawl process) : {summary.peak_rss_mb:7.1f} MiB RSS")
     print(f"baseline: raw replay fetch  : {fetch_rate:7.1f} pages/s  (httpx, 8 threads, no parsing/storage)")
-    print(f"baseline: page objects only : {parse_rate:7.1f} pages/s  (decode + parse, no network/storage)")
+    print(f"baseline: page objects only : {parse_rate:7.1f} pages/s  (decode + parse, no network/storage; "
+          f"{parse_cpu_rate:.0f} pages per CPU-s)")  # fmt: skip
     ratio = pages / crawl_s / fetch_rate
     print(
         f"ratio crawl / replay fetch  : {ratio:7.2f}   (target ≥ 0.50: {'met' if ratio >= 0.5 else 'NOT met'})"

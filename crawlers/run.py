@@ -45,6 +45,8 @@ class CrawlSummary:
     seconds: float
     peak_rss_mb: float
     """Peak resident memory of the crawl process (MiB)."""
+    cpu_seconds: float = 0.0
+    """CPU time (user + system) of the crawl process and the parser processes it waited for."""
     stats: dict[str, Any] = field(default_factory=dict)
     """Scrapy's stats of the crawl (downloader/response_count, item_scraped_count, ...)."""
     sites: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -171,7 +173,7 @@ def run_crawl(
         try:
             with log_path.open("wb") as log_fh:
                 proc = subprocess.Popen(cmd, stdout=log_fh, stderr=subprocess.STDOUT, env=env)
-                returncode, peak_kb = _wait(proc, timeout)
+                returncode, peak_kb, cpu_seconds = _wait(proc, timeout)
         finally:
             hits = server.hits if server else None
             misses = len(server.misses) if server else None
@@ -191,6 +193,7 @@ def run_crawl(
         returncode=returncode,
         seconds=seconds,
         peak_rss_mb=peak_kb / 1024,
+        cpu_seconds=cpu_seconds,
         stats=stats,
         sites=_health(url, run_id),
         log_tail=tail,
@@ -209,21 +212,22 @@ def init_database_for_crawl(url: str) -> None:
     init_database(url, (e.model_dump() for e in registry()))
 
 
-def _wait(proc: subprocess.Popen[bytes], timeout: float | None) -> tuple[int, int]:
-    """Wait for the crawl; returns (returncode, peak RSS in KiB) from the child's own rusage (os.wait4)."""
+def _wait(proc: subprocess.Popen[bytes], timeout: float | None) -> tuple[int, int, float]:
+    """Wait for the crawl; returns (returncode, peak RSS in KiB, CPU seconds) from the child's rusage (os.wait4,
+    which on Linux also counts the child's own children it waited for)."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid == proc.pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, int(usage.ru_maxrss)
+            return proc.returncode, int(usage.ru_maxrss), usage.ru_utime + usage.ru_stime
         if deadline is not None and time.monotonic() > deadline:
             proc.terminate()
             try:
                 _, status, usage = os.wait4(proc.pid, 0)
             finally:
                 proc.returncode = -15
-            return -15, int(usage.ru_maxrss)
+            return -15, int(usage.ru_maxrss), usage.ru_utime + usage.ru_stime
         time.sleep(0.05)
 
 

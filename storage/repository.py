@@ -62,6 +62,12 @@ def load_divisions(session: Session, gazetteer: Gazetteer | None = None) -> int:
     return len(g)
 
 
+ARCHIVE_GZIP_LEVEL = 6
+"""zlib's default level. gzip's own default, 9, cost 3.4 ms CPU per 144 KB news page (40 % of the crawl's writer
+thread); level 6 costs 1.9 ms and the archive grows by 0.5 % (65 demo article pages: 20.6 % of their size
+against 20.5 %)."""
+
+
 def archive_fetch(
     session: Session,
     *,
@@ -89,7 +95,7 @@ def archive_fetch(
             "encoding": encoding,
             "fetched_at": fetched_at,
             "sha256": digest,
-            "body_gz": gzip.compress(body, mtime=0),
+            "body_gz": gzip.compress(body, compresslevel=ARCHIVE_GZIP_LEVEL, mtime=0),
             "size": len(body),
             "site_id": site_id,
             "spider": spider,

@@ -28,10 +28,11 @@ from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
-from crawlers.pages import ParseError, article_parser_for
+from crawlers.parse_pool import INLINE_FIRST, ParseFailed, ParserPool, default_workers
 from crawlers.pipelines import Parsed, site_key
 from crawlers.registry import site_for_url
 from crawlers.replay import INDEX_PATH, swap_scheme
@@ -147,6 +148,12 @@ class ArticlesSpider(CreditwatchSpider):
             )
         if "recording" in spider.discover and not spider.replay_proxy:
             raise ValueError("discover=recording needs a replay server (REPLAY_PROXY)")
+        # Article pages are parsed in worker processes once a crawl has more than a few (crawlers.parse_pool).
+        spider.parser = ParserPool(
+            crawler.settings.getint("CREDITWATCH_PARSE_WORKERS", default_workers()),
+            crawler.settings.getint("CREDITWATCH_PARSE_INLINE_FIRST", INLINE_FIRST),
+        )
+        crawler.signals.connect(spider.parser.close, signal=signals.spider_closed)
         return spider
 
     max_per_site = 200
@@ -154,6 +161,7 @@ class ArticlesSpider(CreditwatchSpider):
     lookback_days = 3.0
     replay_proxy: str | None = None
     discover: set[str] = frozenset()  # type: ignore[assignment]
+    parser: ParserPool
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.explicit:
@@ -216,19 +224,20 @@ class ArticlesSpider(CreditwatchSpider):
                 yield self.request(url, self.parse_listing, site, list_page=n)
         yield from self.article_requests(links)
 
-    def parse_article(self, response: Response) -> Iterator[Parsed]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Parsed]:
         site = self.site_of(response)
         text = self.text_of(response)
         if text is None:
             return
-        try:
-            item = article_parser_for(response.url).parse(response.url, text, self.fetched_at(response))
-        except ParseError as exc:
-            self.store.failure(site, response.url, f"article parse: {exc}")
+        result = await self.parser.parse(response.url, text, self.fetched_at(response))
+        if self.parser.parsed_in_workers and self.crawler.stats is not None:
+            self.crawler.stats.set_value("creditwatch/parsed_in_workers", self.parser.parsed_in_workers)
+        if isinstance(result, ParseFailed):
+            self.store.failure(site, response.url, f"article parse: {result.reason}")
             return
         yield Parsed(
-            item=item,
-            site=site if site != "unknown" else site_key(item.url),
+            item=result,
+            site=site if site != "unknown" else site_key(result.url),
             request_url=(response.meta.get("redirect_urls") or [response.url])[0],
             response_url=response.url,
             fetch_id=response.meta.get("fetch_id"),

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from monitor.cli import errors
+from monitor.cli.output import lazy_console
 
 app = typer.Typer(
     help="creditwatch: city credit monitoring for a city credit office (信用办).", no_args_is_help=True
@@ -20,7 +20,7 @@ db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help
 sites_app = typer.Typer(help="The monitored websites and portals.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(sites_app, name="sites")
-console = Console()
+console = lazy_console()
 
 
 @app.callback()

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-console = Console()
+from monitor.cli.output import lazy_console
+
+console = lazy_console()
 
 SpiderArg = Annotated[str, typer.Argument(help="homepage | ranking | articles")]
 SiteOpt = Annotated[
@@ -30,6 +30,8 @@ def _print_summary(summary: Any, as_json: bool) -> None:
         f"{summary.responses} responses, {summary.items} items, {summary.seconds:.1f} s, "
         f"peak {summary.peak_rss_mb:.0f} MiB"
     )
+    from rich.table import Table
+
     table = Table("site", "responses", "items", "empty bodies", "no date", "failures", "WAF")
     for key, h in sorted(summary.sites.items()):
         table.add_row(key, *(str(h[k]) for k in ("responses", "items", "empty_bodies", "missing_dates", "failures",
@@ -190,6 +192,8 @@ def health(
     if not rows:
         console.print("no crawl recorded yet (run `creditwatch crawl homepage`)")
         return
+    from rich.table import Table
+
     table = Table("site", "spider", "finished", "responses", "items", "empty bodies", "no date", "failures", "WAF",
                   "status")  # fmt: skip
     for r in rows:

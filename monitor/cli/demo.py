@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 
 def register(app: typer.Typer) -> None:
@@ -17,6 +16,8 @@ def demo(
 ) -> None:
     """The main job on the embedded default: crawl the bundled recording, classify, cluster, flag incidents,
     alert to a local outbox, score the demo month and write its report (HTML, PDF, XLSX, DOCX)."""
+    from rich.console import Console
+
     from monitor.demo import run_demo
     from monitor.reports.charts import cjk_font
 

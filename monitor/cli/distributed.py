@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
 
-console = Console()
+from monitor.cli.output import lazy_console
+
+console = lazy_console()
 
 
 def register(app: typer.Typer) -> None:

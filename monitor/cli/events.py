@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-console = Console()
+from monitor.cli.output import lazy_console, print_json
+
+console = lazy_console()
 events_app = typer.Typer(
     help="Events: reprint clusters, major distrust incidents, evidence, feedback.", no_args_is_help=True
 )
@@ -44,7 +44,7 @@ def process(
         from monitor.alerts import dispatch
 
         out["dispatch"] = vars(dispatch())
-    console.print_json(json.dumps(out, ensure_ascii=False, default=str))
+    print_json(out, console)
 
 
 @events_app.command("list")
@@ -55,6 +55,8 @@ def events_list(
     limit: int = typer.Option(50),
 ) -> None:
     """Events, newest first."""
+    from rich.table import Table
+
     from monitor.events_view import list_events
     from storage.db import session_scope
 

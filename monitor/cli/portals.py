@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from monitor.cli.output import lazy_console
 
 import_app = typer.Typer(help="Import the office's official exports.", no_args_is_help=True)
 portal_app = typer.Typer(help="Court and credit portals: crawl, monthly figures.", no_args_is_help=True)
-console = Console()
+console = lazy_console()
 KINDS = "blacklist|redlist|watchlist|permit|penalty|dishonest-debtor"
 
 

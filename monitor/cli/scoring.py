@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-console = Console()
-err = Console(stderr=True)
+from monitor.cli.output import lazy_console
+
+console = lazy_console()
+err = lazy_console(stderr=True)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -134,6 +134,8 @@ def register(app: typer.Typer) -> None:
                                "aspects": r.aspects_json()} for r in results], ensure_ascii=False, indent=1))  # fmt: skip
             return
         if dry_run:
+            from rich.table import Table
+
             table = Table("rank", "city", "name", f"{base_version} total", f"{m.version} total", "Δ", "rank was",
                           title=f"what-if {m.name} {m.version} vs stored {base_version}, {month} (nothing stored)")  # fmt: skip
             for c in changes:
@@ -144,6 +146,8 @@ def register(app: typer.Typer) -> None:
                 )  # fmt: skip
             console.print(table)
             return
+        from rich.table import Table
+
         table = Table("rank", "city", "name", "total", "events", "missing",
                       title=f"{m.name} {m.version}, {month}: stored {len(results)} cities")  # fmt: skip
         for r in results:

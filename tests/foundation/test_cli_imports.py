@@ -85,11 +85,12 @@ def test_help_imports_no_heavy_module(argv: list[str]) -> None:
 
 # What `creditwatch process` may not import when nothing is pending: the classifier's stack, NumPy (clustering's
 # signatures, built only for articles to cluster or link), the HTTP client of the alert channels (queueing sends
-# nothing), the crawler and the web console. SQLAlchemy and the models it needs to find out.
+# nothing), the crawler, the web console, and Rich (its output goes to a pipe here: plain JSON). SQLAlchemy and
+# the models it needs to find out.
 PROCESS_IDLE_FORBIDDEN = {
     "numpy", "scipy", "sklearn", "jieba", "torch", "onnxruntime", "httpx", "scrapy", "twisted", "fastapi",
     "starlette", "uvicorn", "jinja2", "lxml", "openpyxl", "redis", "crawlers", "nlp.classifier",
-    "processing.classify_model",
+    "processing.classify_model", "rich",
 }  # fmt: skip
 
 
