@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -12,6 +13,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import get_settings
+
+# Every engine this process made, so the CLI can close their pooled connections before it exits
+# (dispose_engines); weak, so an engine a caller drops is not kept alive by this.
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -27,7 +32,15 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    _ENGINES.add(engine)
     return engine
+
+
+def dispose_engines() -> None:
+    """Close the pooled connections of every engine made here (an engine stays usable: it reconnects on demand).
+    SQLite checkpoints its WAL and removes the -wal/-shm files when the last connection closes."""
+    for engine in list(_ENGINES):
+        engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -101,7 +102,22 @@ for _name in AREA_MODULES:
 
 def main() -> None:
     # Every failure of every command ends here as one Chinese line and a non-zero exit (monitor/cli/errors.py).
-    errors.run(app)
+    try:
+        errors.run(app)
+    finally:
+        _before_exit()
+
+
+def _before_exit() -> None:
+    """The process ends next. Tearing its heap down object by object (the interpreter's last garbage collections
+    over every SQLAlchemy, pydantic and Typer structure) cost ≈ 0.1 s of CPU — a sixth of an idle `process`
+    run — and frees nothing the OS would not. So the objects are frozen (skipped by those collections); what
+    must still happen at exit happens first: database connections are closed (nothing left uncommitted, SQLite's
+    WAL checkpointed), and atexit handlers (logging, temporary directories) run as before."""
+    db = sys.modules.get("storage.db")  # imported only by commands that opened a database
+    if db is not None:
+        db.dispose_engines()
+    gc.freeze()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,14 @@ import jieba
 import pytest
 
 from nlp import lexicon, rules
-from nlp.classifier import CreditClassifier, ModelVersionError, TrainingRow, get_classifier
+from nlp.classifier import (
+    LEGACY_MODEL_FILE,
+    MODEL_FILE,
+    CreditClassifier,
+    ModelVersionError,
+    TrainingRow,
+    get_classifier,
+)
 from nlp.evaluation_data import load_labelled, tsv_rows
 from nlp.tokens import get_tokenizer, tokenize
 
@@ -73,6 +80,29 @@ def test_tiny_corpus_fit_save_reload_predict(tmp_path: Path) -> None:
     assert first[0].kind == "distrust" and first[0].domain == "business"
     assert first[1].kind == "other" and first[1].domain is None and first[1].subdomain is None
     assert 0.0 < first[0].confidence <= 1.0
+
+
+def test_saves_a_zstd_pickle_and_still_reads_an_older_joblib_model(tmp_path: Path) -> None:
+    import joblib
+
+    model = CreditClassifier.fit(tiny_rows(), cv_folds=0, max_features=500, calib_cv=2)
+    model.save(tmp_path)
+    assert (tmp_path / MODEL_FILE).read_bytes()[:4] == b"\x28\xb5\x2f\xfd"  # zstd frame magic
+    x = [{"title": r.title, "body": r.body} for r in tiny_rows()[:20]]
+    expected = model.predict(x)
+    assert CreditClassifier.load(tmp_path).predict(x) == expected
+    # A directory written by an older `creditwatch train` (joblib) loads the same objects...
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "credit_classifier.json").write_bytes((tmp_path / "credit_classifier.json").read_bytes())
+    joblib.dump(
+        {"kind": model.kind_model, "domain": model.domain_model}, legacy / LEGACY_MODEL_FILE, compress=3
+    )
+    again = CreditClassifier.load(legacy)
+    assert again.predict(x) == expected
+    # ...and re-saving it replaces the old file, so a stale joblib can never be read instead of the new model.
+    again.save(legacy)
+    assert not (legacy / LEGACY_MODEL_FILE).exists() and (legacy / MODEL_FILE).exists()
 
 
 def test_refuses_a_model_from_another_sklearn_version(tmp_path: Path) -> None:

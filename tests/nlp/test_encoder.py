@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from nlp import encoder
-from nlp.classifier import CreditClassifier, SentenceVectors, make_pipeline, to_matrix
+from nlp.classifier import MODEL_FILE, CreditClassifier, SentenceVectors, make_pipeline, to_matrix
 
 REFERENCE = Path(__file__).parent / "data" / "m3e_small_reference.npz"
 
@@ -93,7 +93,7 @@ def test_missing_encoder_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_p
         raise metadata.PackageNotFoundError(name)
 
     shipped = Path(__file__).resolve().parents[2] / "nlp" / "model"
-    (tmp_path / "credit_classifier.joblib").write_bytes((shipped / "credit_classifier.joblib").read_bytes())
+    (tmp_path / MODEL_FILE).write_bytes((shipped / MODEL_FILE).read_bytes())
     meta = json.loads((shipped / "credit_classifier.json").read_text(encoding="utf-8"))
     meta["sentence_encoder"] = {"name": encoder.NAME}
     (tmp_path / "credit_classifier.json").write_text(json.dumps(meta), encoding="utf-8")
