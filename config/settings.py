@@ -56,10 +56,39 @@ class Settings(BaseSettings):
     watched_cities: list[str] = Field(default_factory=lambda: ["320281", "320200"])
     peer_cities: list[str] = Field(
         default_factory=lambda: [
-            "320100", "320200", "320300", "320400", "320500", "320600", "320700",
-            "320800", "320900", "321000", "321100", "321200", "321300",
-            "320282", "320381", "320382", "320481", "320581", "320582", "320583", "320585", "320681", "320682",
-            "320685", "320981", "321081", "321084", "321181", "321182", "321183", "321281", "321282", "321283",
+            "320100",
+            "320200",
+            "320300",
+            "320400",
+            "320500",
+            "320600",
+            "320700",
+            "320800",
+            "320900",
+            "321000",
+            "321100",
+            "321200",
+            "321300",
+            "320282",
+            "320381",
+            "320382",
+            "320481",
+            "320581",
+            "320582",
+            "320583",
+            "320585",
+            "320681",
+            "320682",
+            "320685",
+            "320981",
+            "321081",
+            "321084",
+            "321181",
+            "321182",
+            "321183",
+            "321281",
+            "321282",
+            "321283",
         ]
     )
     index_model: str = "jiangsu2016"
@@ -70,7 +99,9 @@ class Settings(BaseSettings):
     ops_alert_channels: list[str] = Field(default_factory=list)
     # Where staff open the console (e.g. https://credit.example.gov.cn): alerts link to the event's page under it.
     console_base_url: str | None = None
-    portal_cookies: dict[str, str] = Field(default_factory=dict)  # portal key -> Cookie header from a browser session
+    portal_cookies: dict[str, str] = Field(
+        default_factory=dict
+    )  # portal key -> Cookie header from a browser session
     user_agent: str = (
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36 "
         "creditwatch/0.1 (+city credit office monitor)"

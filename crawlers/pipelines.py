@@ -286,7 +286,9 @@ class CrawlStore:
         error: str | None,
     ) -> int:
         """Archive one response now, in the calling thread (re-ingest, tests); the crawl queues them instead."""
-        return self.store_fetch(SpooledFetch(url, final_url, status, headers, body, fetched_at, encoding, error))
+        return self.store_fetch(
+            SpooledFetch(url, final_url, status, headers, body, fetched_at, encoding, error)
+        )
 
     def store_fetch(self, fetch: SpooledFetch) -> int:
         ref = FetchRef(fetch, site_key(fetch.final_url))
@@ -417,7 +419,9 @@ class CrawlStore:
         for entry in batch:
             try:
                 if isinstance(entry, FetchRef):
-                    entry.id = self._write(f"archiving {entry.fetch.url}", partial(self._archive_in, ref=entry))
+                    entry.id = self._write(
+                        f"archiving {entry.fetch.url}", partial(self._archive_in, ref=entry)
+                    )
                 else:
                     self.store(entry)
                     stored += 1

@@ -30,7 +30,9 @@ class Alert(Base):
     kind: Mapped[str] = mapped_column(String(32))  # major | distrust | test | digest
     subject: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[AlertStatus] = mapped_column(str_enum(AlertStatus), default=AlertStatus.PENDING, index=True)
+    status: Mapped[AlertStatus] = mapped_column(
+        str_enum(AlertStatus), default=AlertStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -52,7 +52,9 @@ class Appearance(Base):
     __table_args__ = (UniqueConstraint("snapshot_id", "position"),)
 
     id: Mapped[intpk]
-    snapshot_id: Mapped[int] = mapped_column(ForeignKey("homepage_snapshots.id", ondelete="CASCADE"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("homepage_snapshots.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer)
     block: Mapped[str] = mapped_column(String(64))  # 头条 | 要闻 | section title
     title: Mapped[str] = mapped_column(Text)
@@ -85,7 +87,9 @@ class RankingEntry(Base):
     __table_args__ = (UniqueConstraint("snapshot_id", "rank"),)
 
     id: Mapped[intpk]
-    snapshot_id: Mapped[int] = mapped_column(ForeignKey("ranking_snapshots.id", ondelete="CASCADE"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("ranking_snapshots.id", ondelete="CASCADE"), index=True
+    )
     rank: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     url: Mapped[str] = mapped_column(String(1024), index=True)

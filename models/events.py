@@ -79,7 +79,9 @@ class Institution(Base):
     __tablename__ = "institutions"
 
     id: Mapped[intpk]
-    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), unique=True)
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), unique=True
+    )
     title: Mapped[str] = mapped_column(Text)
     division_code: Mapped[division_code | None]
     domain: Mapped[str | None] = mapped_column(String(16))

@@ -12,7 +12,9 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the database, outbox, logs and reports."),  # noqa: B008
+    out: Path = typer.Option(  # noqa: B008
+        Path("out/demo"), "--out", help="Folder for the database, outbox, logs and reports."
+    ),
 ) -> None:
     """The main job on the embedded default: crawl the bundled recording, classify, cluster, flag incidents,
     alert to a local outbox, score the demo month and write its report (HTML, PDF, XLSX, DOCX)."""

@@ -37,7 +37,9 @@ class LinkedSite:
                             site.hits[path] += 1
                         time.sleep(site.delay)
                         links = "".join(
-                            f'<a href="/p/{k}.html">第{k}页</a>' for k in (2 * n + 1, 2 * n + 2) if k < site.pages
+                            f'<a href="/p/{k}.html">第{k}页</a>'
+                            for k in (2 * n + 1, 2 * n + 2)
+                            if k < site.pages
                         )
                         html = f"<html><head><title>页面{n}</title></head><body><h1>页面{n}</h1>{links}</body></html>"
                         return self._send(200, html.encode("utf-8"), "text/html; charset=utf-8")

@@ -45,8 +45,13 @@ def test_three_article_workers_equal_one_process(pg_url, tmp_path):
         assert single.ok, single.log_tail
         crawl_id = f"test-{uuid.uuid4().hex[:8]}"
         workers = run_distributed(
-            "articles", processes=3, crawl_id=crawl_id, redis_url=REDIS_URL, db_url=pg_url,
-            replay_proxy=replay.proxy_url, worker_prefix="t",
+            "articles",
+            processes=3,
+            crawl_id=crawl_id,
+            redis_url=REDIS_URL,
+            db_url=pg_url,
+            replay_proxy=replay.proxy_url,
+            worker_prefix="t",
         )
     assert all(w.ok for w in workers), [w.log_tail for w in workers]
     single_articles, _, single_urls = _counts(single_db)

@@ -44,7 +44,12 @@ class StorePipeline:
             upsert(
                 s,
                 Article,
-                {"url": item["url"], "title": item["title"], "extractor": "test", "published_at": datetime.now(TZ)},
+                {
+                    "url": item["url"],
+                    "title": item["title"],
+                    "extractor": "test",
+                    "published_at": datetime.now(TZ),
+                },
                 key=["url"],
             )
         return item

@@ -118,7 +118,9 @@ def test_postgres_restart_during_crawl_loses_nothing(pg_db, tmp_path):
             worker.join(timeout=150)
         # The outage must begin inside the crawl. Fetching may finish while the database is down: writes go
         # through the writer thread, which waits for the database, so the crawl is not held up by it.
-        assert served_before < ARTICLES, f"the outage began after the crawl had fetched everything: {served_after}"
+        assert served_before < ARTICLES, (
+            f"the outage began after the crawl had fetched everything: {served_after}"
+        )
 
     summary = result["summary"]
     assert summary.ok, summary.log_tail

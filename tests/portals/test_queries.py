@@ -131,7 +131,9 @@ def test_cli_counts(tmp_path: Path) -> None:
     eng = make_engine(url)
     Base.metadata.create_all(eng)
     with Session(eng) as s:
-        load_divisions(s)  # as `creditwatch db upgrade` leaves it: the CLI checks --city against the gazetteer
+        load_divisions(
+            s
+        )  # as `creditwatch db upgrade` leaves it: the CLI checks --city against the gazetteer
         store_items(s, [_item(B, "江阴甲公司", "江阴市市场监督管理局", date(2024, 3, 2))])
         s.commit()
     res = CliRunner().invoke(

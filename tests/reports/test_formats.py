@@ -54,7 +54,10 @@ def test_html_shows_the_stored_figures(html: str, rendered: Rendered) -> None:
 def test_html_has_no_english_a_reader_would_meet(html: str) -> None:
     # the appendix (model parameters and their notes) included
     text = visible_text(html)
-    for crawled in (fixture_db.SCRIPT_TITLE, fixture_db.FORMULA_TITLE):  # crawled titles are shown as they are
+    for crawled in (
+        fixture_db.SCRIPT_TITLE,
+        fixture_db.FORMULA_TITLE,
+    ):  # crawled titles are shown as they are
         text = text.replace(crawled, "")
     assert "附录：指数模型的假设参数" in html and english_phrases(text) == []
 
