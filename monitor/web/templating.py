@@ -8,8 +8,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from config.settings import TZ
 from models.vocabulary import (
@@ -87,6 +88,20 @@ def flash(request: Request, message: str, level: str = "ok") -> None:
     items = list(request.session.get("flash", []))
     items.append([level, message])
     request.session["flash"] = items[-5:]
+
+
+def refused(request: Request, db: Session, exc: Exception, back: str) -> RedirectResponse:
+    """A form the rules refused: nothing of it is kept, and its reason is shown on the page it came from."""
+    db.rollback()
+    flash(request, str(exc), "error")
+    return RedirectResponse(back, status_code=303)
+
+
+def applied(request: Request, db: Session, message: str, to: str) -> RedirectResponse:
+    """A form applied: committed, and what it did is shown on the next page."""
+    db.commit()
+    flash(request, message)
+    return RedirectResponse(to, status_code=303)
 
 
 def render(

@@ -12,7 +12,7 @@ from models import Alert, AlertStatus, Role, User, now
 from monitor.web.accounts import AccountError, create_user, set_password
 from monitor.web.deps import Admin, Db, PostAdmin
 from monitor.web.params import FormName, FormPassword, FormWord, PathName, RowId
-from monitor.web.templating import flash, render
+from monitor.web.templating import flash, refused, render
 
 router = APIRouter(prefix="/admin")
 
@@ -68,8 +68,7 @@ def add_user(
         db.commit()
         flash(request, f"已添加用户 {created.username}")
     except AccountError as exc:
-        db.rollback()
-        flash(request, str(exc), "error")
+        return refused(request, db, exc, "/admin")
     return RedirectResponse("/admin", status_code=303)
 
 
@@ -108,8 +107,7 @@ def change_user(
             raise HTTPException(400, "无效操作")
         db.commit()
     except AccountError as exc:
-        db.rollback()
-        flash(request, str(exc), "error")
+        return refused(request, db, exc, "/admin")
     return RedirectResponse("/admin", status_code=303)
 
 

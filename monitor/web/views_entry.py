@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from models import ManualInput, now
@@ -13,7 +13,7 @@ from monitor.corrections import city_choices
 from monitor.entry import EntryError, enter_input, input_choices
 from monitor.web.deps import Analyst, Db, PostAnalyst
 from monitor.web.params import NoControls, NoLineControls
-from monitor.web.templating import flash, render
+from monitor.web.templating import applied, refused, render
 
 router = APIRouter()
 
@@ -79,11 +79,9 @@ def inputs_submit(
             cities=_cities(request),
         )
     except EntryError as exc:
-        db.rollback()
-        flash(request, str(exc), "error")
-        return RedirectResponse("/entry/inputs", status_code=303)
-    db.commit()
+        return refused(request, db, exc, "/entry/inputs")
     was = f"（原值 {previous:g}）" if previous is not None else ""
     city_label = dict(city_choices([division])).get(division, division)
-    flash(request, f"已录入 {city_label} {month} {code} = {number:g}{was}，指数已重新计算")
-    return RedirectResponse("/entry/inputs", status_code=303)
+    return applied(
+        request, db, f"已录入 {city_label} {month} {code} = {number:g}{was}，指数已重新计算", "/entry/inputs"
+    )

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from models import (
@@ -40,7 +40,7 @@ from monitor.web.queries import (
     feed_page,
     site_choices,
 )
-from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, flash, render
+from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, applied, refused, render
 from monitor.web.views_manual import EvidenceUpload, read_upload, staff_names
 
 router = APIRouter()
@@ -250,12 +250,10 @@ def record_feedback_page(
                 feedback_link_id=link.id,
             )
     except (FeedbackEntryError, EvidenceError) as exc:
-        db.rollback()
-        flash(request, str(exc), "error")
-        return RedirectResponse(back, status_code=303)
-    db.commit()
-    flash(request, f"已记录政府反馈（首次发现后 {link.delay_hours:g} 小时），抵扣已重新计算")
-    return RedirectResponse(back, status_code=303)
+        return refused(request, db, exc, back)
+    return applied(
+        request, db, f"已记录政府反馈（首次发现后 {link.delay_hours:g} 小时），抵扣已重新计算", back
+    )
 
 
 @router.post("/events/{event_id}/correct")
@@ -290,12 +288,5 @@ def correct_event_page(
             model_name=settings.index_model,
         )
     except CorrectionError as exc:
-        db.rollback()
-        flash(request, str(exc), "error")
-        return RedirectResponse(back, status_code=303)
-    db.commit()
-    if changes:
-        flash(request, f"已更正 {len(changes)} 项，指数已重新计算")
-    else:
-        flash(request, "没有改动")
-    return RedirectResponse(back, status_code=303)
+        return refused(request, db, exc, back)
+    return applied(request, db, f"已更正 {len(changes)} 项，指数已重新计算" if changes else "没有改动", back)

@@ -19,7 +19,7 @@ from monitor.manual_events import record_manual_event, set_feedback_owner
 from monitor.membership import detach_article, merge_events
 from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
 from monitor.web.params import MAX_ID, NoControls, NoLineControls, RowId
-from monitor.web.templating import flash, render
+from monitor.web.templating import applied, flash, refused, render
 
 router = APIRouter()
 
@@ -107,12 +107,8 @@ def manual_event_submit(
         if upload is not None:
             store_upload(db, request.app.state.data_dir, upload, event_id=ev.id, user=user.username)
     except (CorrectionError, EvidenceError) as exc:
-        db.rollback()
-        flash(request, str(exc), "error")
-        return RedirectResponse("/entry/event", status_code=303)
-    db.commit()
-    flash(request, f"已录入事件 #{ev.id}，指数已重新计算")
-    return RedirectResponse(f"/events/{ev.id}", status_code=303)
+        return refused(request, db, exc, "/entry/event")
+    return applied(request, db, f"已录入事件 #{ev.id}，指数已重新计算", f"/events/{ev.id}")
 
 
 @router.post("/events/{event_id}/evidence")
@@ -128,12 +124,8 @@ def upload_evidence(
             raise EvidenceError("请选择要上传的文件")
         record = store_upload(db, request.app.state.data_dir, upload, event_id=event_id, user=user.username)
     except EvidenceError as exc:
-        db.rollback()
-        flash(request, str(exc), "error")
-        return RedirectResponse(back, status_code=303)
-    db.commit()
-    flash(request, f"已上传证据「{record.filename}」")
-    return RedirectResponse(back, status_code=303)
+        return refused(request, db, exc, back)
+    return applied(request, db, f"已上传证据「{record.filename}」", back)
 
 
 @router.get("/evidence/{file_id}")
@@ -182,12 +174,8 @@ def detach_page(
             model_name=request.app.state.settings.index_model,
         )
     except CorrectionError as exc:
-        db.rollback()
-        flash(request, str(exc), "error")
-        return RedirectResponse(back, status_code=303)
-    db.commit()
-    flash(request, f"已将文章拆分为事件 #{new.id}，指数已重新计算")
-    return RedirectResponse(back, status_code=303)
+        return refused(request, db, exc, back)
+    return applied(request, db, f"已将文章拆分为事件 #{new.id}，指数已重新计算", back)
 
 
 @router.post("/events/{event_id}/merge")
@@ -211,12 +199,8 @@ def merge_page(
             model_name=request.app.state.settings.index_model,
         )
     except CorrectionError as exc:
-        db.rollback()
-        flash(request, str(exc), "error")
-        return RedirectResponse(f"/events/{event_id}", status_code=303)
-    db.commit()
-    flash(request, f"事件 #{event_id} 已并入本事件，指数已重新计算")
-    return RedirectResponse(f"/events/{merged.id}", status_code=303)
+        return refused(request, db, exc, f"/events/{event_id}")
+    return applied(request, db, f"事件 #{event_id} 已并入本事件，指数已重新计算", f"/events/{merged.id}")
 
 
 @router.post("/events/{event_id}/owner")
