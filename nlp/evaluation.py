@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
 from nlp import rules
-from nlp.classifier import RANDOM_STATE, CreditClassifier, Prediction
+from nlp.classifier import LONG_BODY_CHARS, RANDOM_STATE, CreditClassifier, Prediction
 from nlp.evaluation_data import LabelledItem, evaluation_sha256, load_labelled, prefecture_of
 from nlp.gazetteer import get_gazetteer
 from nlp.lexicon import DOMAINS, KINDS
@@ -513,9 +513,8 @@ def leave_one_source_out(ids: list[str]) -> list[tuple[str, np.ndarray, np.ndarr
     ]
 
 
-LONG_BODY_CHARS = (
-    200  # train items with at least this much body are the nearest the training side has to reports
-)
+# LONG_BODY_CHARS (from nlp.classifier): train items with at least this much body are the nearest the training side
+# has to reports; the same bound picks the `other` items that LONG_OTHER_WEIGHT weighs.
 
 
 @dataclass
@@ -552,10 +551,12 @@ def evaluate_leave_one_source_out(
     max_features: int = 20000,
     calib_cv: int | None = None,
     word_vectors: bool = True,
+    long_other_weight: float | None = None,
 ) -> LosoReport:
     """Fit the kind and domain pipelines once per source of the train split without that source, and score its items
     as the out-of-source evaluation scores them (a credit item read as other is a domain miss). The word vectors are
-    trained once, on every training text and the unlabelled training-side news: they read no label."""
+    trained once, on every training text and the unlabelled training-side news: they read no label.
+    `long_other_weight` overrides classifier.LONG_OTHER_WEIGHT, the kind task's weight of long-bodied `other` items."""
     from nlp import classifier as clf
     from nlp.tokens import tokens_shared
     from nlp.word_vectors import train as train_word_vectors
@@ -573,7 +574,11 @@ def evaluate_leave_one_source_out(
         if word_vectors and clf.WORD_VECTOR_WEIGHT > 0:
             wv = train_word_vectors([f"{t}。{b}" for t, b in x] + unlabelled_texts())
         for _, train, test in leave_one_source_out([i.id for i in items]):
-            kind_model = clf.make_pipeline(max_features, cv, word_vectors=wv).fit(x[train], yk[train])
+            weights = clf.kind_sample_weights(
+                x[train], yk[train], clf.LONG_OTHER_WEIGHT if long_other_weight is None else long_other_weight
+            )
+            kind_model = clf.make_pipeline(max_features, cv, word_vectors=wv)
+            kind_model.fit(x[train], yk[train], clf__sample_weight=weights)
             priors = np.array([np.mean(yk[train] == c) for c in kind_model.classes_]) ** clf.PRIOR_ALPHA
             pk[test] = kind_model.classes_[(kind_model.predict_proba(x[test]) / priors).argmax(axis=1)]
             credit = train[yd[train] != "none"]

@@ -149,3 +149,15 @@ def test_prediction_segments_each_text_once_for_both_tasks(monkeypatch: pytest.M
     assert (
         tokenize("信用中国") == tokenize("信用中国") and len(segmented) == 2
     )  # outside a block nothing is kept
+
+
+def test_long_other_items_weigh_less_in_the_kind_task() -> None:
+    import numpy as np
+
+    from nlp.classifier import LONG_BODY_CHARS, kind_sample_weights, to_matrix
+
+    long_body = "据报道" * LONG_BODY_CHARS
+    x = to_matrix([("球赛", long_body), ("球赛", "短"), ("工厂偷排污水", long_body)])
+    weights = kind_sample_weights(x, np.array(["other", "other", "distrust"]), 0.25)
+    assert weights.tolist() == [0.25, 1.0, 1.0]
+    assert kind_sample_weights(x, np.array(["other", "other", "distrust"]), 1.0).tolist() == [1.0, 1.0, 1.0]
