@@ -175,7 +175,7 @@ def _evaluate_outofsource(model: CreditClassifier, markdown: bool) -> None:
             m, b = figures.get(key), report.baseline.groups[group].get(key)
             if m is not None:
                 base = f"baseline {b.value:.3f} ({b.interval})" if b is not None else ""
-                typer.echo(f"  {title:<40}{m.value:.3f} ({m.interval}) n={m.n}  {base}")
+                typer.echo(f"  {title:<40} {m.value:.3f} ({m.interval}) n={m.n}  {base}")
 
 
 def classify(batch: Annotated[int, typer.Option(help="Items classified per batch.")] = 256) -> None:
