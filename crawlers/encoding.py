@@ -59,12 +59,8 @@ def mojibake_score(text: str) -> float:
     return len(_MOJIBAKE.findall(text)) / len(text)
 
 
-def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """Decode a page; returns ``(text, codec)``.
-
-    A BOM wins. Otherwise the header and meta charsets are tried, then UTF-8 and GB18030, and the decoding with
-    the least mojibake wins (ties go to the earlier: header, meta, UTF-8, GB18030).
-    """
+def _bom_decoded(body: bytes) -> tuple[str, str] | None:
+    """``(text, codec)`` of a body that starts with a UTF-8 or UTF-16 byte order mark, else None."""
     for bom, bom_codec in (
         (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF16_LE, "utf-16"),
@@ -72,21 +68,99 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     ):
         if body.startswith(bom):
             return body.decode(bom_codec, errors="replace").lstrip("\ufeff"), bom_codec
+    return None
+
+
+def _candidates(body: bytes, content_type: str | None) -> list[str]:
+    """The codecs to try, in order of preference: header, meta, UTF-8, GB18030 (each once)."""
     candidates: list[str] = []
     declared: str | None
     for declared in (header_charset(content_type), meta_charset(body), "utf-8", "gb18030"):
         if declared and declared not in candidates:
             candidates.append(declared)
+    return candidates
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode a page; returns ``(text, codec)``.
+
+    A BOM wins. Otherwise the header and meta charsets are tried, then UTF-8 and GB18030, and the decoding with
+    the least mojibake wins (ties go to the earlier: header, meta, UTF-8, GB18030).
+    """
+    decoded = _bom_decoded(body)
+    if decoded is not None:
+        return decoded
+    candidates = _candidates(body, content_type)
     best: tuple[float, str, str] | None = None
+    best_count = best_length = 0
     for codec in candidates:
+        if (
+            best is not None
+            and codec in _ONE_BYTE_OR_MORE
+            and _loses_on_prefix(body, codec, best_count, best_length)
+        ):
+            continue
         text = body.decode(codec, errors="replace")
-        score = mojibake_score(text)
+        if best is None:
+            count = _mojibake_count(text)
+        else:
+            # A later candidate replaces the best only with a strictly lower score; once its count passes
+            # best_count / best_length of its length it cannot, so counting stops there (see _mojibake_count).
+            count = _mojibake_count(text, stop_above=(best_count, best_length))
+            if count < 0:
+                continue
+        score = count / len(text) if text else 0.0
         if best is None or score < best[0]:
             best = (score, text, codec)
+            best_count, best_length = count, len(text)
         if score == 0.0:
             break
     assert best is not None
     return best[1], best[2]
+
+
+_CHUNK = 16384
+# Codecs whose every decoded character (U+FFFD included) consumes at least one byte: the text is never longer
+# than the body.
+_ONE_BYTE_OR_MORE = frozenset(("utf-8", "gb18030"))
+
+
+def _loses_on_prefix(body: bytes, codec: str, best_count: int, best_length: int) -> bool:
+    """Whether the first `_CHUNK` bytes already show that decoding `body` with `codec` cannot beat the best score.
+
+    An incremental decoder (``final=False``) holds back an incomplete trailing sequence, so what it returns is
+    the start of the whole decoding and counts no more mojibake than the whole does; the whole text is at most
+    ``len(body)`` characters long. So ``c * best_length > best_count * len(body)`` implies the whole text's
+    count over its length exceeds ``best_count / best_length``: the candidate loses without being decoded in full.
+    """
+    if len(body) <= _CHUNK:
+        return False
+    head = codecs.getincrementaldecoder(codec)(errors="replace").decode(body[:_CHUNK], final=False)
+    return len(_MOJIBAKE.findall(head)) * best_length > best_count * len(body)
+
+
+def _mojibake_count(text: str, stop_above: tuple[int, int] | None = None) -> int:
+    """The number of ``_MOJIBAKE`` characters in `text` (what ``mojibake_score`` divides by the length).
+
+    With ``stop_above=(count, length)``, returns -1 as soon as the count so far, c, satisfies
+    ``c * length > count * len(text)``: then c / len(text) > count / length exactly, and since correctly rounded
+    division is monotone, the float score of `text` is >= the float score ``count / length`` whatever the rest
+    holds, so `text` cannot win a strict comparison against it. A wrong decoding is dense in these characters, so
+    it is rejected after its first chunk instead of being scanned whole. Chunks count the same characters as one
+    pass because the pattern matches single code points.
+    """
+    if text.isascii():
+        return 0
+    if stop_above is None:
+        return len(_MOJIBAKE.findall(text))
+    best_count, best_length = stop_above
+    limit = best_count * len(text)
+    found = 0
+    for start in range(0, len(text), _CHUNK):
+        found += len(_MOJIBAKE.findall(text, start, start + _CHUNK))
+        if found * best_length > limit:
+            return -1
+    return found
 
 
 # C0 control bytes other than tab, newline, form feed and carriage return (and DEL) never appear in real pages in
@@ -100,3 +174,25 @@ def binary_share(body: bytes, sample: int = 65536) -> float:
     """Share of control bytes in the first `sample` bytes of a body (0 for an empty one)."""
     head = body[:sample]
     return len(_CONTROL.findall(head)) / len(head) if head else 0.0
+
+
+def reference_decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """``decode_html`` by its plain definition: every candidate decoded in full and scored with ``mojibake_score``.
+
+    The specification the early exits in ``decode_html`` must reproduce exactly; the tests and
+    ``bench/check_decoding.py`` compare the two.
+    """
+    decoded = _bom_decoded(body)
+    if decoded is not None:
+        return decoded
+    candidates = _candidates(body, content_type)
+    best: tuple[float, str, str] | None = None
+    for codec in candidates:
+        text = body.decode(codec, errors="replace")
+        score = mojibake_score(text)
+        if best is None or score < best[0]:
+            best = (score, text, codec)
+        if score == 0.0:
+            break
+    assert best is not None
+    return best[1], best[2]

@@ -15,6 +15,7 @@ from crawlers.encoding import (
     meta_charset,
     mojibake_score,
     normalise_charset,
+    reference_decode_html,
 )
 
 
@@ -151,3 +152,87 @@ def test_mojibake_class_is_the_per_character_definition() -> None:
         0x20000,
     ):
         assert (mojibake_score(chr(code)) == 1.0) == bad(code), hex(code)
+
+
+# decode_html's early exits (a later candidate rejected on its first chunk of bytes, or part-way through counting)
+# must choose exactly what the plain definition chooses. Crafted bodies around the 16 KiB chunk size.
+_ZH = "市场监管总局通报信用修复工作进展，企业失信行为整改后可申请移出名单。"
+_MARKS = "·©®°±×é"
+
+
+def _crafted(seed: int) -> tuple[bytes, str | None]:
+    """A body of UTF-8, GBK, Latin-1 and random byte runs in random order and sizes, and a declared charset."""
+    import random
+
+    rng = random.Random(seed)
+    parts: list[bytes] = []
+    size = rng.choice((200, 15_000, 16_384, 17_000, 40_000, 150_000))
+    while sum(map(len, parts)) < size:
+        kind = rng.random()
+        run = "".join(rng.choice((_ZH, _ZH, _MARKS, "<p>abc</p>\n")) for _ in range(rng.randint(1, 40)))
+        if kind < 0.45:
+            parts.append(run.encode("utf-8"))
+        elif kind < 0.8:
+            parts.append(run.encode("gb18030"))
+        elif kind < 0.9:
+            parts.append(bytes(rng.randrange(256) for _ in range(rng.randint(1, 30))))
+        else:
+            parts.append(b"<div>" + b"x" * rng.randint(1, 20_000) + b"</div>")
+    body = b"".join(parts)
+    declared = rng.choice(
+        (None, "text/html; charset=utf-8", "text/html; charset=gbk", "text/html; charset=big5")
+    )
+    return body, declared
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_decode_fast_paths_choose_what_the_definition_chooses(seed: int) -> None:
+    body, content_type = _crafted(seed)
+    assert decode_html(body, content_type) == reference_decode_html(body, content_type)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "codec"),
+    [
+        # the right UTF-8 decoding scores above 0 ('·', '©'), so GB18030 is weighed and loses on its first chunk
+        (("<p>" + _ZH + "·©</p>\n").encode("utf-8") * 600, None, "utf-8"),
+        # GBK declared wrongly as UTF-8: the UTF-8 reading is full of U+FFFD, GB18030 is clean and wins
+        (("<p>" + _ZH + "</p>\n").encode("gbk") * 600, "text/html; charset=utf-8", "gb18030"),
+        # GBK with '·' under a GBK header: GB18030 first, the UTF-8 reading rejected on its first chunk
+        (("<p>" + _ZH + "·</p>\n").encode("gbk") * 600, "text/html; charset=gbk", "gb18030"),
+        # ASCII for the first chunk, then UTF-8: the prefix shows nothing, the whole count decides
+        (b"<!-- " + b"a" * 20_000 + b" -->" + ("<p>" + _ZH + "·</p>").encode("utf-8") * 300, None, "utf-8"),
+        # the same for GBK after ASCII: UTF-8 is decoded in full and loses
+        (b"<!-- " + b"a" * 20_000 + b" -->" + ("<p>" + _ZH + "</p>").encode("gbk") * 300, None, "gb18030"),
+        # undecodable bytes score 1.0 in both readings: the tie goes to the earlier candidate
+        (b"\xff" * 40_000, None, "utf-8"),
+        (b"\xff" * 40_000, "text/html; charset=gbk", "gb18030"),
+    ],
+)
+def test_decode_crafted_pages(body: bytes, content_type: str | None, codec: str) -> None:
+    text, used = decode_html(body, content_type)
+    assert used == codec
+    assert (text, used) == reference_decode_html(body, content_type)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_incremental_prefix_is_the_start_of_the_whole_decoding(seed: int) -> None:
+    """What the prefix check relies on: an incremental decoder's output on the first bytes starts the full text."""
+    import codecs
+
+    body, _ = _crafted(seed)
+    for codec in ("utf-8", "gb18030"):
+        whole = body.decode(codec, errors="replace")
+        head = codecs.getincrementaldecoder(codec)(errors="replace").decode(body[:16384], final=False)
+        assert whole.startswith(head)
+        assert len(whole) <= len(body)
+
+
+def test_decode_matches_the_definition_on_every_fixture_page() -> None:
+    folder = shared_dir() / "fixtures/pages"
+    files = [path for path in sorted(folder.rglob("*")) if path.is_file() and path.suffix != ".md"]
+    assert len(files) > 100
+    for path in files:
+        raw = path.read_bytes()
+        body = gzip.decompress(raw) if path.suffix == ".gz" else raw
+        assert decode_html(body) == reference_decode_html(body), path.name
