@@ -75,7 +75,7 @@ def parse_html(html_text: str) -> lxml_html.HtmlElement:
     if not html_text.strip():
         raise ParseError("empty document")
     head = html_text[:2048]
-    if sum(char < " " and char not in "\t\n\r\f" for char in head) > 0.01 * len(head):
+    if len(_CONTROL_CHARS.findall(head)) > 0.01 * len(head):
         # a binary response (image, archive, PDF) decoded as text: no page in it, whatever lxml would make of it
         raise ParseError("binary content, not HTML")
     try:
@@ -88,6 +88,9 @@ def parse_html(html_text: str) -> lxml_html.HtmlElement:
 
 
 _PARSER = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True)
+# The characters below U+0020 other than tab, newline, form feed and carriage return: one regex scan of the head
+# instead of a per-character generator (about 5 % of a page's parse).
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def select(root: etree._Element, selectors: Sequence[CSSSelector]) -> list[etree._Element]:
