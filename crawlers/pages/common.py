@@ -158,11 +158,16 @@ def blocks(
     current: list[tuple[str, bool]] = []
 
     def flush() -> None:
+        if not current:
+            return
         text = clean("".join(piece for piece, _ in current))
-        if text:
-            linked = len(clean("".join(piece for piece, in_link in current if in_link)))
-            if not (drop_link_lines and linked >= _LINK_LINE_SHARE * len(text)):
-                lines.append(text)
+        # the link text is only measured when link lines are dropped
+        if text and not (
+            drop_link_lines
+            and len(clean("".join(piece for piece, in_link in current if in_link)))
+            >= _LINK_LINE_SHARE * len(text)
+        ):
+            lines.append(text)
         current.clear()
 
     def walk(node: etree._Element, in_link: bool) -> None:
