@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def scored_cities(self) -> list[str]:
+        """The cities scored and ranked: the home city, the watched cities and the peers, each once."""
+        return list(dict.fromkeys([self.home_city, *self.watched_cities, *self.peer_cities]))
+
 
 class _TomlSource(PydanticBaseSettingsSource):
     """Reads the optional TOML config file."""

@@ -23,8 +23,7 @@ from storage.upsert import upsert_rows
 
 def configured_cities() -> list[str]:
     """The cities `creditwatch score` ranks: the home city, the watched cities and the peers (settings)."""
-    s = get_settings()
-    return list(dict.fromkeys([s.home_city, *s.watched_cities, *s.peer_cities]))
+    return get_settings().scored_cities
 
 
 def compute_month(session: Session, model: IndexModel, month: str, cities: Sequence[str]) -> list[CityResult]:

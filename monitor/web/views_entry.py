@@ -18,11 +18,6 @@ from monitor.web.templating import applied, refused, render
 router = APIRouter()
 
 
-def _cities(request: Request) -> list[str]:
-    s = request.app.state.settings
-    return [s.home_city, *s.watched_cities, *s.peer_cities]
-
-
 @router.get("/entry/inputs", response_class=HTMLResponse)
 def inputs_form(request: Request, *, user: Analyst, db: Db) -> HTMLResponse:
     settings = request.app.state.settings
@@ -41,7 +36,7 @@ def inputs_form(request: Request, *, user: Analyst, db: Db) -> HTMLResponse:
         {
             "choices": choices,
             "labels": {c.code: c.label for c in choices},
-            "city_options": city_choices(_cities(request)),
+            "city_options": city_choices(request.app.state.settings.scored_cities),
             "home_label": city_choices([settings.home_city])[0][1],
             "month": now().strftime("%Y-%m"),
             "recent": recent,
@@ -76,7 +71,7 @@ def inputs_submit(
             source=source,
             note=note,
             user=user.username,
-            cities=_cities(request),
+            cities=request.app.state.settings.scored_cities,
         )
     except EntryError as exc:
         return refused(request, db, exc, "/entry/inputs")

@@ -89,7 +89,7 @@ def events_feed(
     page = max(page, 1)
     rows, total = feed_page(db, f, page)
     settings = request.app.state.settings
-    cities = city_choices(db, [settings.home_city, *settings.watched_cities, *settings.peer_cities])
+    cities = city_choices(db, settings.scored_cities)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render(
         request,
@@ -237,7 +237,7 @@ def record_feedback_page(
             title=title,
             url=url,
             user=user.username,
-            cities=[settings.home_city, *settings.watched_cities, *settings.peer_cities],
+            cities=settings.scored_cities,
             model_name=settings.index_model,
         )
         if upload is not None:
@@ -284,7 +284,7 @@ def correct_event_page(
             subdomain=subdomain,
             city=city,
             major=major == "1",
-            cities=[settings.home_city, *settings.watched_cities, *settings.peer_cities],
+            cities=settings.scored_cities,
             model_name=settings.index_model,
         )
     except CorrectionError as exc:

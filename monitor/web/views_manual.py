@@ -26,11 +26,6 @@ router = APIRouter()
 EvidenceUpload = Annotated[UploadFile | None, File()]
 
 
-def _cities(request: Request) -> list[str]:
-    s = request.app.state.settings
-    return [s.home_city, *s.watched_cities, *s.peer_cities]
-
-
 def read_upload(upload: UploadFile | None) -> Upload | None:
     """The uploaded file, or None when the form's file field was left empty. Reads one byte past the limit so an
     oversized file is refused by size without holding more of it."""
@@ -60,7 +55,7 @@ def manual_event_form(request: Request, *, user: Analyst, db: Db) -> HTMLRespons
         request,
         "entry_event.html",
         {
-            "city_options": city_choices(_cities(request)),
+            "city_options": city_choices(request.app.state.settings.scored_cities),
             "today": now().date().isoformat(),
             "recent": recent,
             "names": dict(city_choices(e.division_code for e in recent if e.division_code)),
@@ -101,7 +96,7 @@ def manual_event_submit(
             major=major == "1",
             note=note,
             user=user.username,
-            cities=_cities(request),
+            cities=request.app.state.settings.scored_cities,
             model_name=request.app.state.settings.index_model,
         )
         if upload is not None:
@@ -170,7 +165,7 @@ def detach_page(
             event_id,
             article_id,
             user.username,
-            cities=_cities(request),
+            cities=request.app.state.settings.scored_cities,
             model_name=request.app.state.settings.index_model,
         )
     except CorrectionError as exc:
@@ -195,7 +190,7 @@ def merge_page(
             event_id,
             target,
             user.username,
-            cities=_cities(request),
+            cities=request.app.state.settings.scored_cities,
             model_name=request.app.state.settings.index_model,
         )
     except CorrectionError as exc:
