@@ -273,24 +273,8 @@ class CrawlStore:
                 self.spool.item(spool_record(entry))
 
     # -- the fetch archive -------------------------------------------------------------------------------------
-    def archive(
-        self,
-        *,
-        url: str,
-        final_url: str,
-        status: int,
-        headers: dict[str, Any],
-        body: bytes,
-        fetched_at: datetime,
-        encoding: str | None,
-        error: str | None,
-    ) -> int:
-        """Archive one response now, in the calling thread (re-ingest, tests); the crawl queues them instead."""
-        return self.store_fetch(
-            SpooledFetch(url, final_url, status, headers, body, fetched_at, encoding, error)
-        )
-
     def store_fetch(self, fetch: SpooledFetch) -> int:
+        """Archive one response now, in the calling thread (re-ingest, tests); the crawl queues them instead."""
         ref = FetchRef(fetch, site_key(fetch.final_url))
         self.site(ref.site).responses += 1
         try:

@@ -26,6 +26,7 @@ from crawlers.middlewares import (
 )
 from crawlers.pipelines import CrawlStore, FetchRef, Parsed, StorePipeline, health_rows, health_status
 from crawlers.spiders.articles import ArticlesSpider, page_links, trs_pages
+from crawlers.spool import SpooledFetch
 from crawlers.waf import anti_bot_challenge
 from models import Appearance, Article, CrawlStat, Fetch, RankingEntry
 from storage.db import make_engine, session_scope
@@ -80,8 +81,7 @@ def test_store_links_appearances_to_articles_either_order_and_is_idempotent(craw
     pipeline = StorePipeline.from_crawler(crawler)
     store = pipeline.store
     # the article arrives under its canonical URL, fetched from the homepage link A1
-    fetch_id = store.archive(url=A1, final_url=A1, status=200, headers={}, body=b"<html>a</html>",
-                             fetched_at=NOW, encoding="utf-8", error=None)  # fmt: skip
+    fetch_id = store.store_fetch(SpooledFetch(A1, A1, 200, {}, b"<html>a</html>", NOW, "utf-8", None))
     pipeline.process_item(Parsed(article(), "people", A1, A1, fetch_id))
     for _ in range(2):  # the same snapshot twice: stored once
         pipeline.process_item(
