@@ -38,8 +38,7 @@ def lazy_console(**kwargs: Any) -> Console:
 def print_json(data: Any, console: Console | None = None) -> None:
     """`data` as indented JSON on stdout: through Rich on a terminal, plain (the same text, no colour codes) when
     stdout is a file or a pipe."""
-    text = json.dumps(data, ensure_ascii=False, default=str)
     if sys.stdout.isatty():
-        (console or lazy_console()).print_json(text)
+        (console or lazy_console()).print_json(json.dumps(data, ensure_ascii=False, default=str))
     else:
-        print(json.dumps(json.loads(text), ensure_ascii=False, indent=2), flush=True)
+        print(json.dumps(data, ensure_ascii=False, default=str, indent=2), flush=True)
