@@ -54,9 +54,7 @@ def mojibake_score(text: str) -> float:
 
     0.0 for clean text; a UTF-8 page read as GBK (or the reverse) scores far above 0.01.
     """
-    if not text:
-        return 0.0
-    return len(_MOJIBAKE.findall(text)) / len(text)
+    return _mojibake_count(text) / len(text) if text else 0.0
 
 
 def _bom_decoded(body: bytes) -> tuple[str, str] | None:
@@ -174,25 +172,3 @@ def binary_share(body: bytes, sample: int = 65536) -> float:
     """Share of control bytes in the first `sample` bytes of a body (0 for an empty one)."""
     head = body[:sample]
     return len(_CONTROL.findall(head)) / len(head) if head else 0.0
-
-
-def reference_decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """``decode_html`` by its plain definition: every candidate decoded in full and scored with ``mojibake_score``.
-
-    The specification the early exits in ``decode_html`` must reproduce exactly; the tests and
-    ``bench/check_decoding.py`` compare the two.
-    """
-    decoded = _bom_decoded(body)
-    if decoded is not None:
-        return decoded
-    candidates = _candidates(body, content_type)
-    best: tuple[float, str, str] | None = None
-    for codec in candidates:
-        text = body.decode(codec, errors="replace")
-        score = mojibake_score(text)
-        if best is None or score < best[0]:
-            best = (score, text, codec)
-        if score == 0.0:
-            break
-    assert best is not None
-    return best[1], best[2]

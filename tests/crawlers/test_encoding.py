@@ -15,8 +15,8 @@ from crawlers.encoding import (
     meta_charset,
     mojibake_score,
     normalise_charset,
-    reference_decode_html,
 )
+from tests.crawlers.reference_decoding import reference_decode_html
 
 
 def page(rel: str) -> bytes:
@@ -236,3 +236,15 @@ def test_decode_matches_the_definition_on_every_fixture_page() -> None:
         raw = path.read_bytes()
         body = gzip.decompress(raw) if path.suffix == ".gz" else raw
         assert decode_html(body) == reference_decode_html(body), path.name
+
+
+def test_decode_matches_the_definition_on_every_demo_response() -> None:
+    """The demo recording's responses, each with the Content-Type it was served with."""
+    from crawlers.demo_recording import DEMO_WARC
+    from crawlers.warc import read_warc
+
+    records = list(read_warc(DEMO_WARC))
+    assert len(records) > 50
+    for rec in records:
+        content_type = rec.header("Content-Type")
+        assert decode_html(rec.body, content_type) == reference_decode_html(rec.body, content_type), rec.url
