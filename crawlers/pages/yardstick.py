@@ -1,9 +1,10 @@
 """The out-of-layout extraction yardstick: real pages of sites the page objects were not written for.
 
 The pages are third-party text and stay out of the repository. ``crawlers/data/extraction_eval/pages.tsv``
-names each one (public repository, commit, path, sha256 of the bytes) with its hand-checked gold: title, publication
-day, and the body as two anchors (the first and last characters of the article, at most 20 each) plus the sha256
-and length of the body text between them. ``python -m crawlers.pages.yardstick fetch`` brings the pages into
+names each one (public repository, commit, path, sha256 of the bytes) with its hand-checked gold, kept as digests so
+that none of the pages' text is committed: the headline (without whitespace), the publication day, and the body as
+two anchors (the first and last characters of the article, at most 20 each) plus the sha256 and length of the body
+text between them. A digest is ``<characters>:<first 20 hex digits of the sha256>``. ``python -m crawlers.pages.yardstick fetch`` brings the pages into
 ``var/extraction_eval/`` (from raw.githubusercontent.com, or from local clones with ``--git-dir REPO=PATH``) and
 checks every byte and every gold body against the committed hashes.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -113,14 +115,35 @@ def linear_lines(html_text: str) -> list[str]:
     return common.blocks(body if body is not None else root)
 
 
+def text_digest(text: str) -> str:
+    """``<characters>:<sha256 prefix>``: how the gold names a headline or an anchor without holding its text."""
+    return f"{len(text)}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:20]}"
+
+
+def title_digest(title: str) -> str:
+    """The digest a gold headline is compared by: whitespace does not count."""
+    return text_digest(re.sub(r"\s+", "", title))
+
+
+def _find(text: str, digest: str, start: int = 0) -> int:
+    """The first position at or after `start` where the text the digest names begins; -1 if nowhere."""
+    size = int(digest.split(":", 1)[0])
+    for at in range(start, len(text) - size + 1):
+        if text_digest(text[at : at + size]) == digest:
+            return at
+    return -1
+
+
 def gold_body(html_text: str, start: str, end: str) -> str:
-    """The page text from the first ``start`` to the first ``end`` after it (both included); '' if absent."""
+    """The page text from the first anchor named by digest `start` to the first named by `end` after it (both
+    included); '' if absent."""
     text = "\n".join(linear_lines(html_text))
-    first = text.find(start)
-    last = text.find(end, first + len(start)) if first >= 0 else -1
-    if last < 0 and first >= 0 and text.find(end, first) >= 0:
-        last = text.find(end, first)  # a one-line article: the anchors overlap
-    return text[first : last + len(end)] if first >= 0 and last >= 0 else ""
+    start_size, end_size = (int(d.split(":", 1)[0]) for d in (start, end))
+    first = _find(text, start)
+    last = _find(text, end, first + start_size) if first >= 0 else -1
+    if last < 0 and first >= 0:
+        last = _find(text, end, first)  # a one-line article: the anchors overlap
+    return text[first : last + end_size] if first >= 0 and last >= 0 else ""
 
 
 def body_digest(body: str) -> str:

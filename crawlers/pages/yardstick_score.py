@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from config.settings import TZ
 from crawlers.pages.groundtruth import char_f1, normalise_title
-from crawlers.pages.yardstick import GoldPage, gold_body, page_text
+from crawlers.pages.yardstick import GoldPage, gold_body, page_text, title_digest
 
 # Pages were saved 2012-2024 (the latest in November 2024); relative dates (昨天) resolve against this instant, and
 # a page's own date is never after it (later dates are refused as future).
@@ -55,7 +55,7 @@ def score_pages(extractor: Extractor, loaded: list[tuple[GoldPage, str, str]]) -
             PageScore(
                 page,
                 char_f1(text, body),
-                normalise_title(title) == normalise_title(page.title),
+                title_digest(normalise_title(title)) == page.title,
                 None if page.day is None else day == page.day,
             )
         )
