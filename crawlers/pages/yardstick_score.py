@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from config.settings import TZ
 from crawlers.pages.groundtruth import char_f1, normalise_title
-from crawlers.pages.yardstick import GoldPage, gold_body, page_text, title_digest
+from crawlers.pages.yardstick import GoldPage, gold_body_by_digest, page_text, title_digest
 
 # Pages were saved 2012-2024 (the latest in November 2024); relative dates (昨天) resolve against this instant, and
 # a page's own date is never after it (later dates are refused as future).
@@ -40,7 +40,7 @@ def load(pages: Iterable[GoldPage]) -> list[tuple[GoldPage, str, str]]:
     out = []
     for page in pages:
         html = page_text(page.cache_file.read_bytes())
-        out.append((page, html, gold_body(html, page.body_start, page.body_end)))
+        out.append((page, html, gold_body_by_digest(html, page.body_start, page.body_end)))
     return out
 
 
