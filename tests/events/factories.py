@@ -59,7 +59,7 @@ def article(
     st = site(s, site_key)
     url = f"https://{site_key}.example/{slug}.html"
     html = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{body}</p></body></html>"
-    f = archive_fetch(
+    fetch_id = archive_fetch(
         s,
         url=url,
         final_url=url,
@@ -71,7 +71,7 @@ def article(
         spider="article",
     )
     a = Article(
-        site_id=st.id, url=url, title=title, body=body, published_at=when, extractor="test", fetch_id=f.id
+        site_id=st.id, url=url, title=title, body=body, published_at=when, extractor="test", fetch_id=fetch_id
     )
     s.add(a)
     s.flush()
@@ -104,7 +104,7 @@ def homepage(
     st = site(s, site_key)
     url = f"https://{site_key}.example/"
     links = "".join(f'<a href="{a.url if a else "#"}">{t}</a>' for t, a in items)
-    f = archive_fetch(
+    fetch_id = archive_fetch(
         s,
         url=url,
         final_url=url,
@@ -115,7 +115,7 @@ def homepage(
         site_id=st.id,
         spider="homepage",
     )
-    snap = HomepageSnapshot(site_id=st.id, url=url, captured_at=when, fetch_id=f.id)
+    snap = HomepageSnapshot(site_id=st.id, url=url, captured_at=when, fetch_id=fetch_id)
     s.add(snap)
     s.flush()
     for pos, (title, a) in enumerate(items, start=1):
@@ -139,7 +139,7 @@ def ranking(
 ) -> RankingSnapshot:
     st = site(s, site_key)
     url = f"https://{site_key}.example/rank/"
-    f = archive_fetch(
+    fetch_id = archive_fetch(
         s,
         url=url,
         final_url=url,
@@ -151,7 +151,7 @@ def ranking(
         spider="ranking",
     )
     snap = RankingSnapshot(
-        site_id=st.id, list_name=list_name, period="24h", url=url, captured_at=when, fetch_id=f.id
+        site_id=st.id, list_name=list_name, period="24h", url=url, captured_at=when, fetch_id=fetch_id
     )
     s.add(snap)
     s.flush()

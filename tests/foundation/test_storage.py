@@ -64,8 +64,9 @@ def test_upserts_are_idempotent(db_session: Session):
     assert len(sites) == 1 and sites[0].domains == ["people.com.cn", "people.cn"]
 
     at = datetime(2024, 5, 1, 9, 30, tzinfo=TZ)
+    ids = set()
     for _ in range(2):
-        f = archive_fetch(
+        fid = archive_fetch(
             db_session,
             url="http://x.cn/a",
             final_url="http://x.cn/a",
@@ -74,8 +75,11 @@ def test_upserts_are_idempotent(db_session: Session):
             body=b"<p>hi</p>",
             fetched_at=at,
         )
+        ids.add(fid)
     assert db_session.scalar(select(func.count()).select_from(Fetch)) == 1
-    assert fetch_body(f) == b"<p>hi</p>"
+    assert len(ids) == 1  # the second call finds the stored row's id
+    f = db_session.get(Fetch, ids.pop())
+    assert f is not None and fetch_body(f) == b"<p>hi</p>"
 
     vals = {
         "url": "http://x.cn/a",
@@ -139,7 +143,7 @@ def test_bulk_upsert_rows_updates_chosen_columns_and_honours_overrides(db_sessio
 
 
 def test_tampered_archive_is_refused(db_session: Session):
-    f = archive_fetch(
+    fid = archive_fetch(
         db_session,
         url="http://x.cn/b",
         final_url="http://x.cn/b",
@@ -148,6 +152,8 @@ def test_tampered_archive_is_refused(db_session: Session):
         body=b"evidence",
         fetched_at=datetime(2024, 5, 1, tzinfo=TZ),
     )
+    f = db_session.get(Fetch, fid)
+    assert f is not None
     f.sha256 = "0" * 64
     with pytest.raises(ValueError, match="sha256"):
         fetch_body(f)
