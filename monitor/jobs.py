@@ -191,6 +191,20 @@ def monthly_reports() -> str:
     return f"已生成{city} {month} 月度报告 {len(files)} 份：{formats}"
 
 
+def sweep_evidence() -> str:
+    """Remove the evidence files no row references any more; one younger than an hour may be an upload whose row
+    is not committed yet, and stays."""
+    from monitor.evidence_files import sweep_orphans
+
+    r = sweep_orphans(get_engine(), Path(get_settings().data_dir))
+    line = f"清理无引用的证据文件 {len(r.removed)} 个（释放 {r.freed_bytes / 1024:.1f} KB），在用 {r.kept} 个"
+    if r.young:
+        line += f"，未满 1 小时暂留 {r.young} 个"
+    if r.temp_removed:
+        line += f"；清除中断的上传 {r.temp_removed} 个"
+    return line
+
+
 # --- review actions of the console -------------------------------------------------------------------------
 
 

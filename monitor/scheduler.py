@@ -63,6 +63,7 @@ class ScheduleConfig(BaseSettings):
     scoring_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "01:15"
     reports_day: Annotated[int, Field(ge=1, le=28)] = 1
     reports_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "06:00"
+    evidence_sweep_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "04:40"
     misfire_grace_seconds: Annotated[int, Field(gt=0)] = (
         900  # late runs within this window still run (once: coalesce)
     )
@@ -132,6 +133,12 @@ def default_jobs(cfg: ScheduleConfig) -> list[JobSpec]:
         JobSpec("scoring", "指数计算", "monitor.jobs:score_recent", _daily(cfg.scoring_at)),
         JobSpec(
             "reports", "月度报告", "monitor.jobs:monthly_reports", _daily(cfg.reports_at, day=cfg.reports_day)
+        ),
+        JobSpec(
+            "evidence-sweep",
+            "维护：清理无引用的证据文件",
+            "monitor.jobs:sweep_evidence",
+            _daily(cfg.evidence_sweep_at),
         ),
     ]
 

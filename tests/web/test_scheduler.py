@@ -172,12 +172,14 @@ def test_default_jobs_cover_every_stage() -> None:
         "alerts",
         "scoring",
         "reports",
+        "evidence-sweep",
     }
     assert specs["crawl-homepage"].trigger.interval == timedelta(minutes=10)
     assert specs["crawl-ranking"].trigger.interval == timedelta(minutes=30)
     assert specs["crawl-article"].args == ("articles",)
     assert specs["alerts"].trigger.interval == timedelta(minutes=1)
     assert specs["reports"].func == "monitor.jobs:monthly_reports"
+    assert specs["evidence-sweep"].func == "monitor.jobs:sweep_evidence"
     after = datetime(2026, 11, 23, 12, 0, tzinfo=TZ)
     assert specs["reports"].trigger.get_next_fire_time(None, after) == datetime(2026, 12, 1, 6, 0, tzinfo=TZ)
     assert specs["scoring"].trigger.get_next_fire_time(None, after) == datetime(
