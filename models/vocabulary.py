@@ -50,6 +50,13 @@ CHANNEL_KIND_LABELS: dict[str, str] = {
     "file": "本地文件",
 }
 SPIDER_LABELS: dict[str, str] = {"homepage": "首页", "ranking": "排行榜", "articles": "文章"}
+PORTAL_LABELS: dict[str, str] = {
+    "portal_creditchina": "信用中国",
+    "portal_zxgk": "中国执行信息公开网",
+    "portal_rmfygg": "人民法院公告网",
+    "portal_wenshu": "中国裁判文书网",
+    "portal_creditsite": "省市信用网站",
+}
 
 # Crawl and parser health: a site is 正常 only when its last run returned items; no data at all is 异常.
 HEALTH_OK = "正常"

@@ -3,26 +3,65 @@
 This module is the one place where the service calls into crawling, processing, alerts, scoring and reports;
 the scheduler stores jobs by text reference (`monitor.jobs:crawl`), so these functions are the stable names
 the persistent job store keeps across restarts and upgrades.
+
+A job's return value and the message of a failed run are stored in `job_runs` and shown on the console's 运行状态
+page, which staff read: both are one line of Chinese. The technical detail (a crawl's log tail, a portal's stderr,
+a channel's error) goes to the service log, where the engineer looks.
 """
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from models import now
+from models import Division, now
+from models.vocabulary import PORTAL_LABELS, SPIDER_LABELS
 from storage.db import get_engine, session_scope
 
+if TYPE_CHECKING:
+    from crawlers.run import CrawlSummary
 
-def _summary(value: Any) -> str:
-    return str(value)[:500] if value is not None else "ok"
+log = logging.getLogger(__name__)
+
+
+class JobFailed(RuntimeError):
+    """A run that failed for a reason staff can read: the message is Chinese, the detail is in the log."""
+
+
+def failure_text(exc: BaseException) -> str:
+    """What the 运行状态 page says about a run that raised `exc`: our own reason as it is, anything else by its
+    kind in Chinese (the exception itself is logged with its traceback by the scheduler)."""
+    if isinstance(exc, JobFailed):
+        return str(exc)
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError):
+        reason = "数据库连接中断或数据库不可用"
+    elif isinstance(exc, SQLAlchemyError):
+        reason = "数据库操作出错"
+    elif isinstance(exc, TimeoutError | subprocess.TimeoutExpired):
+        reason = "运行超时"
+    elif isinstance(exc, MemoryError):
+        reason = "内存不足"
+    elif isinstance(exc, FileNotFoundError):
+        reason = "所需的文件不存在"
+    elif isinstance(exc, PermissionError):
+        reason = "没有读写文件的权限"
+    elif isinstance(exc, ConnectionError):
+        reason = "网络连接失败"
+    elif isinstance(exc, OSError):
+        reason = "磁盘空间不足" if exc.errno == 28 else "磁盘或网络读写出错"  # 28: ENOSPC
+    else:
+        reason = "程序内部错误"
+    return f"{reason}（技术细节见服务日志）"
 
 
 # --- crawling: each crawl runs in its own process (Scrapy's reactor cannot restart in one process) -------------
@@ -31,17 +70,39 @@ CRAWL_TIMEOUT_S = 45 * 60  # a crawl hung on a dead site must not hold its job (
 PORTAL_SPIDERS = ("portal_creditchina", "portal_zxgk", "portal_rmfygg", "portal_wenshu", "portal_creditsite")
 
 
+def crawl_line(summary: CrawlSummary) -> str:
+    """One crawl in Chinese: the spider's name, its run id (to find its log), responses, items and time."""
+    name = SPIDER_LABELS.get(summary.spider, summary.spider)
+    return (
+        f"{name} {summary.run_id}：响应 {summary.responses} 个，条目 {summary.items} 条，"
+        f"用时 {summary.seconds:.0f} 秒"
+    )
+
+
+def _crawl_failure(summary: CrawlSummary) -> str:
+    from crawlers.run import STORAGE_FAILED
+
+    if summary.returncode == STORAGE_FAILED:
+        return f"数据库拒绝写入 {summary.storage_failures} 次，采集结果已暂存，数据库恢复后可重新入库"
+    if summary.returncode == -15:
+        return f"超过 {CRAWL_TIMEOUT_S // 60} 分钟仍未结束，已终止"
+    return f"采集进程异常退出（退出码 {summary.returncode}）"
+
+
 def crawl(spider: str) -> str:
     """One crawl of `spider` (homepage, ranking, articles) in a child process; a failed crawl fails the run."""
     from crawlers.run import run_crawl
 
     summary = run_crawl(spider, db_url=get_settings().database_url, timeout=CRAWL_TIMEOUT_S, init_db=False)
-    line = f"{summary.spider} {summary.run_id}: {summary.responses} responses, {summary.items} items, {summary.seconds:.0f} s"
+    line = crawl_line(summary)
     if not summary.ok:
-        raise RuntimeError(f"{line}; exit {summary.returncode}: {summary.log_tail[-300:]}")
+        log.error(
+            "crawl %s exited %s; log tail:\n%s", summary.run_id, summary.returncode, summary.log_tail[-2000:]
+        )
+        raise JobFailed(f"{line}；{_crawl_failure(summary)}")
     if spider in ("homepage", "ranking") and summary.responses == 0:
         # Scrapy exits 0 when every request failed; no homepage answering at all is an outage, not a quiet day.
-        raise RuntimeError(f"{line}: no site answered (network down?)")
+        raise JobFailed(f"{line}；没有任何网站响应（网络是否中断？）")
     return line
 
 
@@ -50,19 +111,23 @@ def crawl_portals(spiders: Sequence[str] = PORTAL_SPIDERS) -> str:
     url = get_settings().database_url
     done, failed = [], []
     for name in spiders:
+        label = PORTAL_LABELS.get(name, name)
         cmd = [sys.executable, "-m", "crawlers.portals.run", name, "--db", url, "-s", "LOG_LEVEL=WARNING"]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S, check=False)
         except subprocess.TimeoutExpired:
-            failed.append(f"{name}: timed out")
+            log.error("portal crawl %s timed out after %s s", name, CRAWL_TIMEOUT_S)
+            failed.append(f"{label}（超过 {CRAWL_TIMEOUT_S // 60} 分钟未结束，已终止）")
             continue
         if proc.returncode == 0:
-            done.append(name)
+            done.append(label)
         else:
-            failed.append(f"{name}: exit {proc.returncode}: {proc.stderr[-200:]}")
+            log.error("portal crawl %s exited %s:\n%s", name, proc.returncode, proc.stderr[-2000:])
+            failed.append(f"{label}（异常退出，退出码 {proc.returncode}）")
+    finished = f"信用/法院平台 {len(done)} 个已完成" + (f"：{'、'.join(done)}" if done else "")
     if failed:
-        raise RuntimeError(f"portals done: {', '.join(done) or 'none'}; failed: {'; '.join(failed)}")
-    return "portals: " + ", ".join(done)
+        raise JobFailed(f"{finished}；{len(failed)} 个失败：{'；'.join(failed)}")
+    return finished
 
 
 # --- processing, alerts, scoring, reports ------------------------------------------------------------------
@@ -70,9 +135,9 @@ def crawl_portals(spiders: Sequence[str] = PORTAL_SPIDERS) -> str:
 
 def process() -> str:
     """Classify new articles, cluster them into events, detect major incidents, link feedback, queue alerts."""
-    from monitor.pipeline import run_pipeline
+    from monitor.pipeline import run_pipeline, summary_text
 
-    return _summary(run_pipeline(get_engine()))
+    return summary_text(run_pipeline(get_engine()))
 
 
 def dispatch_alerts() -> str:
@@ -80,8 +145,12 @@ def dispatch_alerts() -> str:
     from monitor.alerts import dispatch
 
     report = dispatch(get_engine())
-    line = f"sent {report.sent}, failed {report.failed}, dead {report.dead}"
-    return line + (f": {'; '.join(report.errors)[:300]}" if report.errors else "")
+    line = f"已发送 {report.sent} 条，发送失败 {report.failed} 条（将重试），放弃 {report.dead} 条"
+    for error in report.errors:
+        log.warning("alert delivery failed: %s", error)
+    if report.failed_channels:
+        line += f"；未能送达的渠道：{'、'.join(dict.fromkeys(report.failed_channels))}"
+    return line
 
 
 def score_recent() -> str:
@@ -97,7 +166,7 @@ def score_recent() -> str:
     for month in months:
         with session_scope(get_engine()) as session:
             store_results(session, compute_month(session, model, month, configured_cities()))
-    return f"scored {', '.join(months)} with {model.name} {model.version}"
+    return f"已计算 {'、'.join(months)} 的指数（模型 {model.name} {model.version}）"
 
 
 def write_reports(
@@ -116,7 +185,24 @@ def monthly_reports() -> str:
     out_dir = Path(settings.data_dir) / "reports" / month
     with session_scope(get_engine()) as session:
         files = write_reports(session, month, settings.home_city, ["html", "pdf", "xlsx", "docx"], out_dir)
-    return f"{month}: " + ", ".join(p.name for p in files)
+        division = session.get(Division, settings.home_city)
+    city = division.name if division is not None else settings.home_city
+    formats = "、".join(p.suffix.lstrip(".").upper() for p in files)
+    return f"已生成{city} {month} 月度报告 {len(files)} 份：{formats}"
+
+
+def sweep_evidence() -> str:
+    """Remove the evidence files no row references any more; one younger than an hour may be an upload whose row
+    is not committed yet, and stays."""
+    from monitor.evidence_files import sweep_orphans
+
+    r = sweep_orphans(get_engine(), Path(get_settings().data_dir))
+    line = f"清理无引用的证据文件 {len(r.removed)} 个（释放 {r.freed_bytes / 1024:.1f} KB），在用 {r.kept} 个"
+    if r.young:
+        line += f"，未满 1 小时暂留 {r.young} 个"
+    if r.temp_removed:
+        line += f"；清除中断的上传 {r.temp_removed} 个"
+    return line
 
 
 # --- review actions of the console -------------------------------------------------------------------------

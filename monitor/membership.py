@@ -152,11 +152,18 @@ def merge_events(
     db.execute(update(EventArticle).where(EventArticle.event_id == source.id).values(event_id=target.id))
     # a response linked to both stays once (the pair is unique)
     have = {
-        (link.article_id, link.institution_id)
+        (link.article_id, link.institution_id): link.id
         for link in db.scalars(select(FeedbackLink).where(FeedbackLink.event_id == target.id))
     }
     for link in db.scalars(select(FeedbackLink).where(FeedbackLink.event_id == source.id)).all():
-        if (link.article_id, link.institution_id) in have:
+        kept = have.get((link.article_id, link.institution_id))
+        if kept is not None:
+            # the response's documents stay the response's, on the link that is kept
+            db.execute(
+                update(EvidenceFile)
+                .where(EvidenceFile.feedback_link_id == link.id)
+                .values(feedback_link_id=kept)
+            )
             db.delete(link)
         else:
             link.event_id = target.id

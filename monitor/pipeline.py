@@ -76,3 +76,25 @@ def run_pipeline(
         with session_scope(engine) as s:
             out["alerts_queued"] = len(queue_alerts(s))
     return out
+
+
+def summary_text(out: dict[str, Any]) -> str:
+    """One line in Chinese of what `run_pipeline` did, step by step (the console's 运行状态 page shows it; the CLI
+    prints the counts themselves)."""
+    institutions = out.get("institutions") or 0
+    parts = [
+        f"{STEPS[0]}：{out.get('classified', 0)} 篇"
+        + (f"，登记信用制度 {institutions} 项" if institutions else "")
+    ]
+    if "reclassified_changed" in out:
+        parts[0] += (
+            f"，类别改变 {out['reclassified_changed']} 篇，重新表决事件 {out.get('events_revoted', 0)} 个"
+        )
+    parts.append(f"{STEPS[1]}：{out.get('clustered', 0)} 篇，新事件 {out.get('new_events', 0)} 个")
+    major = list(out.get("new_major") or [])
+    shown = "、".join(f"#{i}" for i in major[:10]) + ("等" if len(major) > 10 else "")
+    parts.append(f"{STEPS[2]}：新增 {len(major)} 个" + (f"（{shown}）" if major else ""))
+    parts.append(f"{STEPS[3]}：{out.get('feedback_links', 0)} 条")
+    if "alerts_queued" in out:
+        parts.append(f"{STEPS[4]}：{out['alerts_queued']} 条")
+    return "；".join(parts)

@@ -40,6 +40,7 @@ from sqlalchemy import Engine
 
 from config.settings import TZ
 from models import JobRun, now
+from monitor.jobs import failure_text
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class ScheduleConfig(BaseSettings):
     scoring_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "01:15"
     reports_day: Annotated[int, Field(ge=1, le=28)] = 1
     reports_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "06:00"
+    evidence_sweep_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "04:40"
     misfire_grace_seconds: Annotated[int, Field(gt=0)] = (
         900  # late runs within this window still run (once: coalesce)
     )
@@ -132,6 +134,12 @@ def default_jobs(cfg: ScheduleConfig) -> list[JobSpec]:
         JobSpec(
             "reports", "月度报告", "monitor.jobs:monthly_reports", _daily(cfg.reports_at, day=cfg.reports_day)
         ),
+        JobSpec(
+            "evidence-sweep",
+            "维护：清理无引用的证据文件",
+            "monitor.jobs:sweep_evidence",
+            _daily(cfg.evidence_sweep_at),
+        ),
     ]
 
 
@@ -191,9 +199,12 @@ class RunRecorder:
             self._store(event.job_id, "missed", scheduled, None, "超过容许延迟，未运行")
         elif event.code == EVENT_JOB_ERROR:
             log.error("job %s failed: %r", event.job_id, event.exception, exc_info=event.exception)
-            detail = f"{type(event.exception).__name__}: {event.exception}"
+            # The row is read by staff on the 运行状态 page: the reason in Chinese. The administrators' alert
+            # also carries the exception itself, for whoever they hand it to.
+            detail = failure_text(event.exception)
+            technical = f"{type(event.exception).__name__}: {event.exception}"
             self._store(event.job_id, "error", scheduled, duration, detail)
-            self._tell_admins(event.job_id, scheduled, detail)
+            self._tell_admins(event.job_id, scheduled, detail, technical)
         elif event.code == EVENT_JOB_EXECUTED:
             log.info("job %s done in %.1fs: %s", event.job_id, duration or 0.0, event.retval)
             self._store(
@@ -208,7 +219,7 @@ class RunRecorder:
         if crawled or (processed and self._process_again):
             self._process_now()
 
-    def _tell_admins(self, job_id: str, scheduled: datetime | None, detail: str) -> None:
+    def _tell_admins(self, job_id: str, scheduled: datetime | None, detail: str, technical: str) -> None:
         """A failed run is an alert to the administrators, not only a row in job_runs (nothing fails silently).
 
         Sent from a thread of its own: this listener runs while the scheduler holds its job-store lock (looking the
@@ -220,7 +231,7 @@ class RunRecorder:
             try:
                 job = self.scheduler.get_job(job_id) if self.scheduler is not None else None
                 name = job.name if job is not None and job.name else job_id
-                notify_admins(job_failure_message(job_id, name, scheduled, detail))
+                notify_admins(job_failure_message(job_id, name, scheduled, detail, technical))
             except Exception:  # the job's failure is already recorded; a broken channel must not hide it
                 log.exception("could not send the failure alert of job %s", job_id)
 

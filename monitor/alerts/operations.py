@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def job_failure_message(
-    job_id: str, job_name: str, scheduled: datetime | None, detail: str | None
+    job_id: str, job_name: str, scheduled: datetime | None, detail: str | None, technical: str | None = None
 ) -> Message:
     when = scheduled.strftime("%Y-%m-%d %H:%M") if scheduled else "—"
     return Message(
@@ -28,6 +28,7 @@ def job_failure_message(
             f"任务：{job_name}（{job_id}）",
             f"计划时间：{when}",
             f"错误：{(detail or '未知错误')[:500]}",
+            *([f"技术细节：{technical[:500]}"] if technical and technical != detail else []),
             "未能保存的采集结果已暂存，数据库恢复后可用 creditwatch crawl-reingest 重新入库；详见控制台“运行状态”页。",
         ],
     )

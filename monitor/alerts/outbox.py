@@ -99,6 +99,9 @@ class DispatchReport:
     failed: int = 0
     dead: int = 0
     errors: list[str] = field(default_factory=list)
+    failed_channels: list[str] = field(
+        default_factory=list
+    )  # by their configured names, one entry per failure
 
 
 def feedback_deadline(ev: Event) -> datetime | None:
@@ -288,6 +291,7 @@ def dispatch(
                 sender(ch, msg)
             except DeliveryError as exc:
                 report.errors.append(f"{channel}: {exc}")
+                report.failed_channels.append(channel)
                 for a in claimed:
                     if _fail(factory, a, str(exc), policy):
                         report.dead += 1

@@ -1,4 +1,5 @@
-"""Commands of the events area: `process`, `events list|show|evidence|feedback`, `alerts test|queue|dispatch`."""
+"""Commands of the events area: `process`, `events list|show|evidence|evidence-sweep|feedback`,
+`alerts test|queue|dispatch`."""
 
 from __future__ import annotations
 
@@ -122,6 +123,28 @@ def events_evidence(event_id: int, out: Path = typer.Option(..., "--out", help="
         except LookupError as exc:
             raise typer.BadParameter(str(exc)) from exc
     console.print(f"evidence written to {path}")
+
+
+@events_app.command("evidence-sweep")
+def events_evidence_sweep(
+    min_age: float = typer.Option(
+        60, "--min-age", min=1, help="Minutes: younger files may be uploads in flight."
+    ),
+) -> None:
+    """Remove uploaded evidence files no evidence row references any more (the daily evidence-sweep job does too)."""
+    from datetime import timedelta
+
+    from config.settings import get_settings
+    from monitor.evidence_files import sweep_orphans
+    from storage.db import get_engine
+
+    r = sweep_orphans(get_engine(), Path(get_settings().data_dir), min_age=timedelta(minutes=min_age))
+    console.print(
+        f"removed {len(r.removed)} unreferenced evidence files ({r.freed_bytes} bytes), {r.temp_removed} stale "
+        f"temporaries; kept {r.kept} referenced, {r.young} unreferenced younger than {min_age:g} min"
+    )
+    for digest in r.removed:
+        console.print(f"  {digest}")
 
 
 @feedback_app.command("confirm")

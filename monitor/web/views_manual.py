@@ -14,7 +14,14 @@ from sqlalchemy import select
 
 from models import Event, EvidenceFile, Role, User, now
 from monitor.corrections import CorrectionError, city_choices
-from monitor.evidence_files import MAX_BYTES, EvidenceError, Upload, read_blob, store_upload
+from monitor.evidence_files import (
+    MAX_BYTES,
+    EvidenceError,
+    Upload,
+    read_blob,
+    remove_evidence,
+    store_upload,
+)
 from monitor.manual_events import record_manual_event, set_feedback_owner
 from monitor.membership import detach_article, merge_events
 from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
@@ -121,6 +128,24 @@ def upload_evidence(
     except EvidenceError as exc:
         return refused(request, db, exc, back)
     return applied(request, db, f"已上传证据「{record.filename}」", back)
+
+
+@router.post("/events/{event_id}/evidence/{file_id}/remove")
+def remove_evidence_page(
+    request: Request, *, event_id: RowId, file_id: RowId, user: PostAnalyst, db: Db
+) -> Response:
+    """Remove an evidence file from the event (uploaded to the wrong event, or the wrong document); audited. The
+    stored file goes with its last row."""
+    back = f"/events/{event_id}"
+    if db.get(Event, event_id) is None:
+        raise HTTPException(404)
+    try:
+        record = remove_evidence(
+            db, request.app.state.data_dir, file_id, event_id=event_id, user=user.username
+        )
+    except EvidenceError as exc:
+        return refused(request, db, exc, back)
+    return applied(request, db, f"已删除证据「{record.filename}」", back)
 
 
 @router.get("/evidence/{file_id}")

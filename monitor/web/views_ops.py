@@ -39,8 +39,9 @@ router = APIRouter()
 REVIEW_THRESHOLD = 0.6  # below this confidence an article waits for a person
 
 
-def _scheduled_jobs(request: Request, db: Session) -> list[dict[str, Any]]:
-    """Next runs: from the scheduler in this process, else read from the persistent job store table."""
+def _scheduled_jobs(request: Request, db: Session, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Next runs: from the scheduler in this process, else read from the persistent job store table (which keeps
+    no names: the jobs' Chinese names come from `names`)."""
     scheduler = request.app.state.scheduler
     if scheduler is not None:
         return [{"id": j.id, "name": j.name, "next": j.next_run_time} for j in scheduler.get_jobs()]
@@ -51,7 +52,7 @@ def _scheduled_jobs(request: Request, db: Session) -> list[dict[str, Any]]:
         text("SELECT id, next_run_time FROM apscheduler_jobs ORDER BY next_run_time")
     ):
         nxt = datetime.fromtimestamp(ts, UTC).astimezone(TZ) if ts is not None else None
-        out.append({"id": job_id, "name": job_id, "next": nxt})
+        out.append({"id": job_id, "name": names.get(job_id, job_id), "next": nxt})
     return out
 
 
@@ -83,6 +84,7 @@ def status(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
             .limit(20)
         )
     )
+    job_names = {spec.id: spec.name for spec in default_jobs(ScheduleConfig())}
     return render(
         request,
         "status.html",
@@ -90,8 +92,8 @@ def status(request: Request, *, user: Viewer, db: Db) -> HTMLResponse:
             "stats": [(s, crawl_flags(s)) for s in stats],
             "runs": runs,
             "problems": problems,
-            "scheduled": _scheduled_jobs(request, db),
-            "job_names": {spec.id: spec.name for spec in default_jobs(ScheduleConfig())},
+            "scheduled": _scheduled_jobs(request, db, job_names),
+            "job_names": job_names,
             # staff know the sites by name (人民网), not by the registry's key (people)
             "site_names": {key: name for key, name in db.execute(select(Site.key, Site.name))},
         },

@@ -188,7 +188,7 @@ def test_pg_connection_killed_fails_the_scheduled_run(
         finally:
             sched.stop(scheduler, wait=True)
     assert [r.outcome for r in runs] == ["error"]
-    assert "OperationalError" in (runs[0].detail or ""), runs[0].detail
+    assert runs[0].detail == "数据库连接中断或数据库不可用（技术细节见服务日志）", runs[0].detail
     after = Stored.of(engine)
     assert after.classified == reference.articles and after.events == 0
     get_engine.cache_clear()

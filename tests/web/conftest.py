@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -14,10 +15,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from config.settings import AlertChannel, Settings
+from config.settings import AlertChannel, Settings, get_settings
 from monitor.web import create_app
 from storage import migrate
-from storage.db import make_engine
+from storage.db import get_engine, make_engine
 from tests.conftest import TEST_BACKEND
 from tests.web.seed import PASSWORD, Seeded, seed
 
@@ -144,3 +145,19 @@ def as_analyst(client: TestClient) -> TestClient:
 @pytest.fixture
 def as_admin(client: TestClient) -> TestClient:
     return login(client, "admin")
+
+
+@pytest.fixture
+def configured(db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Settings (as `creditwatch serve` reads them) point at a copy of the seeded database, with a file channel
+    writing into tmp_path/outbox, which is returned."""
+    monkeypatch.setenv("CREDITWATCH_DATABASE_URL", f"sqlite:///{db_file}")
+    monkeypatch.setenv("CREDITWATCH_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CREDITWATCH_ALERT_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("CREDITWATCH_ALERT_CHANNELS", json.dumps([{"name": "本地发件箱", "kind": "file"}]))
+    monkeypatch.setenv("CREDITWATCH_PEER_CITIES", json.dumps(["320200", "321300"]))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield tmp_path / "outbox"
+    get_engine.cache_clear()
+    get_settings.cache_clear()

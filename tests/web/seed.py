@@ -232,7 +232,7 @@ def seed(session: Session, password_hash: str | None = None) -> Seeded:
                 scheduled_at=at(14),
                 recorded_at=at(14, 10),
                 duration_s=42.0,
-                detail="ok",
+                detail="首页 homepage-20261014T100000-3f9a1c：响应 48 个，条目 40 条，用时 42 秒",
             ),
             JobRun(
                 job_id="crawl-article",

@@ -85,4 +85,5 @@ def test_serve_answers_and_shuts_down_gracefully(
         "alerts",
         "scoring",
         "reports",
+        "evidence-sweep",
     } == ids
