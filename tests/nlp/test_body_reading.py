@@ -14,10 +14,12 @@ REPORT_TITLE = "本市开展节前市场检查"
 # The lead the classifier reads anyway (BODY_CHARS) says nothing either: the wrongs come after it.
 REPORT_BODY = "\n\n".join(
     [
-        "春节临近，本市各大商场和农贸市场的人流明显增多，年货销售进入一年中最繁忙的时段。",
-        "记者在城东一家大型超市看到，糖果、干果和饮料摆满了货架，不少市民推着购物车排队结账。",
-        "一位带着孩子前来采购的市民说，今年的年货品种比往年更丰富，价格也比较平稳。",
-        "商场负责人介绍，为了应对客流高峰，超市延长了营业时间，并增加了收银台和导购人员。",
+        "春节临近，本市各大商场和农贸市场的人流明显增多，年货销售进入一年中最繁忙的时段，记者在城东一家大型超市看到，"
+        "糖果、干果、坚果、饮料和各式各样的节日礼盒摆满了货架，不少市民推着购物车在货架之间挑选，收银台前排起了长队，"
+        "超市门口还摆放了大红灯笼和中国结，广播里循环播放着欢快的新年歌曲，节日的气氛越来越浓。",
+        "一位带着孩子前来采购的市民说，今年的年货品种比往年更丰富，价格也比较平稳，他准备给家里的老人买一些保暖的衣服，"
+        "再给孩子挑几本喜欢的图书，商场负责人介绍，为了应对客流高峰，超市延长了营业时间，增加了收银台和导购人员，"
+        "还开通了线上下单、送货上门的服务，方便行动不便的老人在家里就能买到需要的年货。",
         "市场监管局执法人员在城东一家食品厂查获假冒伪劣食品三百余箱，该厂负责人已被立案调查。",
         "经抽检，该厂生产的腊肠亚硝酸盐严重超标，涉嫌生产销售有毒有害食品。",
         "另一家超市因销售过期变质食品被罚款五万元，并被责令停业整顿。",
@@ -74,24 +76,28 @@ def test_only_long_bodies_under_an_other_title_are_due() -> None:
     assert not due(sure, long_body)
 
 
-def test_verdict_needs_enough_confident_sentences_of_one_credit_kind() -> None:
+def test_verdict_needs_enough_confident_sentences_of_one_credit_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(body_reading, "SENTENCE_CONFIDENCE", 0.5)
+    monkeypatch.setattr(body_reading, "MIN_SENTENCES", 1)
+    monkeypatch.setattr(body_reading, "SENTENCE_SHARE", 0.25)
     kinds = ["distrust", "feedback", "other"]
-    sure = body_reading.SENTENCE_CONFIDENCE
     proba = np.array(
         [
-            [sure, 0.0, 1 - sure],
+            [0.5, 0.0, 0.5],
             [0.9, 0.0, 0.1],
             [0.0, 0.95, 0.05],
-            [sure - 0.01, 0.0, 1.01 - sure],  # distrust by the pick, but not sure enough to count
+            [0.49, 0.0, 0.51],  # distrust by the pick, but not sure enough to vote
             [0.0, 0.0, 1.0],
         ]
     )
     picks = np.array([0, 0, 1, 0, 2])
     got = verdict(kinds, proba, picks)
     assert got is not None and (got.kind, got.sentences) == ("distrust", 2)
-    assert got.confidence == pytest.approx((sure + 0.9) / 2)
-    # `other` sentences never vote, and one sentence is not enough
-    assert verdict(kinds, proba[2:], picks[2:]) is None
+    assert got.confidence == pytest.approx((0.5 + 0.9) / 2)
+    # one vote of five is under a quarter of the sentences read; one of four is not
+    assert verdict(kinds, proba[1:], np.array([2, 1, 0, 2])) is not None
+    assert verdict(kinds, np.vstack([proba[1:], proba[4:]]), np.array([2, 1, 0, 2, 2])) is None
+    # `other` sentences never vote
     assert verdict(kinds, proba[4:], picks[4:]) is None
 
 
