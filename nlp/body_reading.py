@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from nlp.classifier import CreditClassifier, Prediction
 
 # On by default: with it every quality floor held (out of source, in split, cities) and the whole `creditwatch
-# classify` process stays at about 200 full articles/s (docs/quality.md). False keeps the title-and-lead verdict alone.
+# classify` process stays at 169-196 full articles/s (docs/performance.md). False keeps the title-and-lead verdict
+# alone.
 BODY_READING = True
 
 # Every threshold was chosen on two training-side development sets, never on the out-of-source yardstick: the 332
