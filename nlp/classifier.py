@@ -42,7 +42,7 @@ else:  # the standard library's zstd module, backported (PSF licence; Scrapy dep
     from backports import zstd
 
 from config.settings import TZ
-from nlp import encoder, lexicon
+from nlp import body_reading, encoder, lexicon
 from nlp.tokens import tokenize, tokens_shared
 from nlp.word_vectors import MeanWordVectors, WordVectors, unlabelled_texts
 from nlp.word_vectors import train as train_word_vectors
@@ -384,8 +384,10 @@ class CreditClassifier:
         }
         return cls(kind_model, domain_model, meta)
 
-    def predict(self, items: Iterable[dict[str, Any]]) -> list[Prediction]:
-        """Classify items given as mappings with `title`, `body` and optional `id`."""
+    def predict(self, items: Iterable[dict[str, Any]], *, read_body: bool | None = None) -> list[Prediction]:
+        """Classify items given as mappings with `title`, `body` and optional `id`; a long item whose title is
+        read as `other` is then judged by its body's sentences (`nlp.body_reading`; `read_body` overrides
+        body_reading.BODY_READING)."""
         items = list(items)
         if not items:
             return []
@@ -408,6 +410,8 @@ class CreditClassifier:
                 conf *= float(dp[n, d_pick[n]])
                 sub = lexicon.subdomain_for(domain, f"{x[n, 0]} {x[n, 1]}")
             out.append(Prediction(str(it.get("id", n)), k, domain, sub, round(conf, 4)))
+        if body_reading.BODY_READING if read_body is None else read_body:
+            out = body_reading.revise(self, items, out)
         return out
 
     def _priors(self, key: str, classes: np.ndarray, alpha_key: str = "prior_alpha") -> np.ndarray:

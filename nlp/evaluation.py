@@ -545,6 +545,41 @@ def _loso_figures(yk: np.ndarray, yd: np.ndarray, pk: np.ndarray, pd: np.ndarray
     }
 
 
+def _read_bodies(
+    kind_model: Any,
+    domain_model: Any,
+    fold: list[LabelledItem],
+    confidence: np.ndarray,
+    yk: np.ndarray,
+    yd: np.ndarray,
+    pk: np.ndarray,
+    pd: np.ndarray,
+    test: np.ndarray,
+) -> None:
+    """One LOSO fold's predictions (pk, pd at `test`) revised by the body's sentences, as CreditClassifier.predict
+    revises them, with the fold's models and the priors of its training items (`confidence`: each test item's kind
+    probability, which decides with TITLE_CONFIDENCE whether its body is read)."""
+    from nlp import body_reading
+    from nlp.classifier import DOMAIN_PRIOR_ALPHA, PRIOR_ALPHA
+
+    credit = yd[yd != "none"]
+    meta = {
+        "kind_priors": {str(c): float(np.mean(yk == c)) for c in kind_model.classes_},
+        "domain_priors": {str(c): float(np.mean(credit == c)) for c in domain_model.classes_},
+        "prior_alpha": PRIOR_ALPHA,
+        "domain_prior_alpha": DOMAIN_PRIOR_ALPHA,
+    }
+    preds = [
+        Prediction(it.id, str(pk[n]), None if pk[n] == "other" else str(pd[n]), None, float(c))
+        for it, n, c in zip(fold, test, confidence, strict=True)
+    ]
+    rows = [{"id": it.id, "title": it.title, "body": it.body} for it in fold]
+    revised = body_reading.revise(CreditClassifier(kind_model, domain_model, meta), rows, preds)
+    for n, p in zip(test, revised, strict=True):
+        if p.kind != pk[n]:
+            pk[n], pd[n] = p.kind, p.domain
+
+
 def evaluate_leave_one_source_out(
     items: list[LabelledItem] | None = None,
     *,
@@ -552,11 +587,15 @@ def evaluate_leave_one_source_out(
     calib_cv: int | None = None,
     word_vectors: bool = True,
     long_other_weight: float | None = None,
+    read_body: bool | None = None,
 ) -> LosoReport:
     """Fit the kind and domain pipelines once per source of the train split without that source, and score its items
     as the out-of-source evaluation scores them (a credit item read as other is a domain miss). The word vectors are
     trained once, on every training text and the unlabelled training-side news: they read no label.
-    `long_other_weight` overrides classifier.LONG_OTHER_WEIGHT, the kind task's weight of long-bodied `other` items."""
+    `long_other_weight` overrides classifier.LONG_OTHER_WEIGHT, the kind task's weight of long-bodied `other` items;
+    `read_body` overrides body_reading.BODY_READING (each fold's models then judge long items by their body's
+    sentences, as prediction does)."""
+    from nlp import body_reading
     from nlp import classifier as clf
     from nlp.tokens import tokens_shared
     from nlp.word_vectors import train as train_word_vectors
@@ -580,11 +619,17 @@ def evaluate_leave_one_source_out(
             kind_model = clf.make_pipeline(max_features, cv, word_vectors=wv)
             kind_model.fit(x[train], yk[train], clf__sample_weight=weights)
             priors = np.array([np.mean(yk[train] == c) for c in kind_model.classes_]) ** clf.PRIOR_ALPHA
-            pk[test] = kind_model.classes_[(kind_model.predict_proba(x[test]) / priors).argmax(axis=1)]
+            kp = kind_model.predict_proba(x[test])
+            k_pick = (kp / priors).argmax(axis=1)
+            pk[test] = kind_model.classes_[k_pick]
             credit = train[yd[train] != "none"]
             domain_model = clf.make_pipeline(max_features, cv, domain=True, word_vectors=wv)
             domain_model.fit(x[credit], yd[credit])
             pd[test] = domain_model.classes_[domain_model.predict_proba(x[test]).argmax(axis=1)]
+            if body_reading.BODY_READING if read_body is None else read_body:
+                confidence = kp[np.arange(len(test)), k_pick]
+                fold = [items[n] for n in test]
+                _read_bodies(kind_model, domain_model, fold, confidence, yk[train], yd[train], pk, pd, test)
     pd = np.where(pk == "other", "none", pd)
     long_body = np.array([len(i.body) >= LONG_BODY_CHARS for i in items])
     groups = np.array([source_of(i.id) for i in items])
