@@ -5,7 +5,9 @@ thread does per page when replaying a recording, and while it parses it neither 
 writer. `ParserPool` runs `parse_article_page` in a `ProcessPoolExecutor` instead, so on a machine with a second
 core parsing and fetching overlap. Small crawls never start it: the first ``inline_first`` pages of a crawl are
 parsed in the reactor thread, as are all pages when ``workers`` is 0, so a crawl of a handful of pages does not pay
-for starting a process (~0.5 s of CPU for the imports).
+for starting a process (~0.5 s of CPU for the imports). A crawl that queues more article requests than that starts
+the workers at once (`planned`), and pages keep being parsed inline until a worker has finished its imports: the
+reactor then never waits for a process that is still starting (the benchmark's crawl stalled ~0.5 s at page 33).
 
 Workers are started with ``spawn``: the crawl process has threads (the store's writer, Twisted's thread pool), and
 a forked child could inherit one of their locks held. A worker that dies (killed, out of memory, a crash inside
@@ -19,7 +21,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +53,10 @@ def parse_article_page(url: str, text: str, fetched_at: datetime) -> ArticleItem
         return ParseFailed(str(exc))
 
 
+def _started() -> None:
+    """Runs in a worker as soon as it is up: its result says the imports are done."""
+
+
 def default_workers() -> int:
     """One core stays with the reactor (fetching, archive, writer); the others parse. At least one worker."""
     return max(1, (os.cpu_count() or 1) - 1)
@@ -66,11 +72,31 @@ class ParserPool:
         self.parsed_in_workers = 0
         self.restarts = 0
         self._pool: ProcessPoolExecutor | None = None
+        self._ready: Future[None] | None = None
+
+    def planned(self, article_pages: int) -> None:
+        """The crawl has queued `article_pages` article requests so far: more than are parsed inline, so start the
+        workers now, while the first pages are still being fetched."""
+        if self.workers > 0 and article_pages > self.inline_first and self._pool is None:
+            self._running_pool()
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    async def ready(self) -> None:
+        """Wait until the started workers have finished their imports (nothing to wait for if none started)."""
+        if self._ready is not None:
+            await asyncio.wrap_future(self._ready)
 
     async def parse(self, url: str, text: str, fetched_at: datetime) -> ArticleItem | ParseFailed:
         self.pages += 1
         if self.workers <= 0 or self.pages <= self.inline_first:
             return parse_article_page(url, text, fetched_at)
+        if self.inline_first > 0:
+            self._running_pool()
+            if self._ready is not None and not self._ready.done():
+                return parse_article_page(url, text, fetched_at)  # the worker is still importing
         for _ in range(ATTEMPTS):
             pool = self._running_pool()
             try:
@@ -86,6 +112,9 @@ class ParserPool:
     def _running_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            # Done once a worker has imported this module (and with it the page objects): until then pages are
+            # parsed inline. A pool that breaks during start-up reports done too, and its pages retry as usual.
+            self._ready = self._pool.submit(_started)
         return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
@@ -97,6 +126,6 @@ class ParserPool:
 
     def close(self) -> None:
         """Stop the workers and wait for them (their CPU time is then counted in the crawl process's rusage)."""
-        pool, self._pool = self._pool, None
+        pool, self._pool, self._ready = self._pool, None, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -212,6 +212,7 @@ class ArticlesSpider(CreditwatchSpider):
                 continue
             self.per_site[key] = self.per_site.get(key, 0) + 1
             self.queued_urls.add(url)
+            self.parser.planned(len(self.queued_urls))
             yield self.request(url, self.parse_article, key)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:

@@ -119,18 +119,43 @@ def test_a_killed_parser_process_costs_no_page() -> None:
     assert isinstance(result, ArticleItem) and result.body.count("信用监测正文段落") > 1000
 
 
+PAGE = "<html><body><p>正文</p></body></html>"
+
+
 @pytest.mark.parametrize("workers", [0, 1])
 def test_first_pages_are_parsed_inline(workers: int) -> None:
-    async def run() -> ParserPool:
+    async def run() -> tuple[int, int]:
         pool = ParserPool(workers=workers, inline_first=2)
         try:
-            for n in range(3):
-                await pool.parse(
-                    f"http://www.example.gov.cn/{n}.html", "<html><body><p>正文</p></body></html>", NOW
-                )
+            for n in range(3):  # the third page starts the worker, and is parsed inline while it imports
+                await pool.parse(f"http://www.example.gov.cn/{n}.html", PAGE, NOW)
+            while_starting = pool.parsed_in_workers
+            await pool.ready()
+            await pool.parse("http://www.example.gov.cn/3.html", PAGE, NOW)
         finally:
             pool.close()
-        return pool
+        return while_starting, pool.parsed_in_workers
 
-    pool = asyncio.run(run())
-    assert pool.parsed_in_workers == workers  # only the third page, and only with a worker
+    while_starting, in_workers = asyncio.run(run())
+    assert while_starting == 0
+    assert in_workers == workers  # the fourth page, once the worker is up, and only with a worker
+
+
+def test_a_large_crawl_starts_the_workers_before_its_first_page() -> None:
+    async def run() -> tuple[int, int]:
+        pool = ParserPool(workers=1, inline_first=2)
+        try:
+            pool.planned(2)  # a small crawl: nothing started
+            small = not pool.started
+            pool.planned(3)
+            await pool.ready()  # the worker imported while nothing was parsed yet
+            await pool.parse("http://www.example.gov.cn/0.html", PAGE, NOW)  # inline: among the first two
+            for n in range(1, 3):
+                await pool.parse(f"http://www.example.gov.cn/{n}.html", PAGE, NOW)
+            return int(small), pool.parsed_in_workers
+        finally:
+            pool.close()
+
+    small, in_workers = asyncio.run(run())
+    assert small == 1
+    assert in_workers == 1  # the third page goes straight to the worker, which is up
