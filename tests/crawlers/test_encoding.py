@@ -117,6 +117,22 @@ def test_binary_share_refuses_binary_and_passes_every_real_page() -> None:
     assert binary_share(b"") == 0.0
 
 
+def test_binary_share_counts_the_control_bytes_a_pattern_counts() -> None:
+    import random
+    import re
+
+    control = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+    rng = random.Random(7)
+    bodies = [
+        bytes(range(256)) * 300,
+        b"\t\n\r\x0c plain",
+        *(rng.randbytes(rng.randrange(1, 900)) for _ in range(500)),
+    ]
+    for body in bodies:
+        head = body[:65536]
+        assert binary_share(body) == len(control.findall(head)) / len(head)
+
+
 def test_mojibake_class_is_the_per_character_definition() -> None:
     """The compiled character class counts exactly the characters of the definition it replaced, over every
     code point (surrogates aside: they cannot occur in decoded text)."""
