@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-TZ = ZoneInfo("Asia/Shanghai")
+from config.timezone import TZ as TZ  # re-exported: most modules take the time zone from here
 
 
 class AlertChannel(BaseModel):

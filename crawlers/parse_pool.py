@@ -17,19 +17,21 @@ reported as a parse failure of its site — the crawl goes on either way.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import os
+from collections.abc import Awaitable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from crawlers.items import ArticleItem
 from crawlers.pages import ParseError, article_parser_for
 
 log = logging.getLogger(__name__)
+_R = TypeVar("_R")
 
 INLINE_FIRST = 32
 """Article pages of a crawl parsed in the reactor thread before the pool is started."""
@@ -51,6 +53,14 @@ def parse_article_page(url: str, text: str, fetched_at: datetime) -> ArticleItem
         return article_parser_for(url).parse(url, text, fetched_at)
     except ParseError as exc:
         return ParseFailed(str(exc))
+
+
+def _wrap(future: Future[_R]) -> Awaitable[_R]:
+    # asyncio is imported here, not at the top: the worker processes import this module and never need it (30 ms
+    # of each one's start); the crawl process has it loaded already.
+    import asyncio
+
+    return asyncio.wrap_future(future)
 
 
 def _started() -> None:
@@ -87,7 +97,7 @@ class ParserPool:
     async def ready(self) -> None:
         """Wait until the started workers have finished their imports (nothing to wait for if none started)."""
         if self._ready is not None:
-            await asyncio.wrap_future(self._ready)
+            await _wrap(self._ready)
 
     async def parse(self, url: str, text: str, fetched_at: datetime) -> ArticleItem | ParseFailed:
         self.pages += 1
@@ -100,7 +110,7 @@ class ParserPool:
         for _ in range(ATTEMPTS):
             pool = self._running_pool()
             try:
-                result = await asyncio.wrap_future(pool.submit(parse_article_page, url, text, fetched_at))
+                result = await _wrap(pool.submit(parse_article_page, url, text, fetched_at))
             except BrokenProcessPool:
                 log.warning("a parser process died while %s was queued or parsed; starting a new pool", url)
                 self._discard(pool)

@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from config.settings import TZ
+from config.timezone import TZ
 
 # Clocks of servers and crawlers drift; a page stamped a few minutes "ahead" is not a future date.
 FUTURE_TOLERANCE = timedelta(minutes=10)

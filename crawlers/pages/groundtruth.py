@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from config.paths import shared_dir
-from config.settings import TZ
+from config.timezone import TZ
 from crawlers.encoding import decode_html
 from crawlers.pages import common
 

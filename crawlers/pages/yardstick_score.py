@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from config.settings import TZ
+from config.timezone import TZ
 from crawlers.pages.groundtruth import char_f1, normalise_title
 from crawlers.pages.yardstick import GoldPage, gold_body_by_digest, page_text, title_digest
 
