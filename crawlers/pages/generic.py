@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import trafilatura
 from lxml import etree
 
 from crawlers.items import ArticleItem
@@ -282,10 +283,6 @@ def url_date(url: str, now: datetime) -> datetime | None:
 
 def trafilatura_paragraphs(root: etree._Element) -> list[str]:
     """trafilatura's main text split into lines (its own fallbacks included)."""
-    # Imported here: it is the last resort for pages without a clear paragraph block, and its import (~75 ms) would
-    # otherwise be paid by every crawl parser process and every command that imports the page objects.
-    import trafilatura
-
     text = trafilatura.extract(
         etree.tostring(root, encoding="unicode"),
         include_comments=False,
