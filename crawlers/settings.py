@@ -49,6 +49,9 @@ CONCURRENT_ITEMS = 1
 # response (its cache is keyed on the bound method, a new object each time): 1.1 ms a page.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control (since 2.19, on by default) serves a local HTTP endpoint that runs code sent to it inside the
+# crawl; nothing here uses it, and a scheduled crawler must not offer it.
+REMOTE_CONTROL_ENABLED = False
 # HTTP(S) through Scrapy's aiohttp handler instead of Twisted's HTTP/1.1 client: about twice the pages a second on
 # the crawl benchmark (crawlers/download.py says why and what it keeps of the Twisted client's TLS leniency).
 DOWNLOAD_HANDLERS = {
