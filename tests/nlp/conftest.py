@@ -21,3 +21,19 @@ def encoder_vectors_kept_for_the_session() -> Iterator[None]:
         return
     with enc.caching():
         yield
+
+
+@pytest.fixture
+def segmented(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text jieba segments from now on in this test, in order (to check that each is segmented once)."""
+    from nlp import tokens
+
+    seen: list[str] = []
+    real = tokens._segment
+
+    def counted(text: str) -> list[str]:
+        seen.append(text)
+        return real(text)
+
+    monkeypatch.setattr(tokens, "_segment", counted)
+    return seen

@@ -126,17 +126,7 @@ def test_shipped_model_loads_and_answers_in_the_contract() -> None:
         assert p.domain in lexicon.DOMAINS and p.subdomain in lexicon.subdomain_names()[p.domain]
 
 
-def test_prediction_segments_each_text_once_for_both_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nlp import tokens
-
-    segmented: list[str] = []
-    real = tokens._segment
-
-    def counted(text: str) -> list[str]:
-        segmented.append(text)
-        return real(text)
-
-    monkeypatch.setattr(tokens, "_segment", counted)
+def test_prediction_segments_each_text_once_for_both_tasks(segmented: list[str]) -> None:
     items = [
         {"id": str(n), "title": f"第{n}家企业拖欠工资被曝光", "body": "据报道，该企业已整改。"}
         for n in range(3)
