@@ -588,13 +588,15 @@ def evaluate_leave_one_source_out(
     word_vectors: bool = True,
     long_other_weight: float | None = None,
     read_body: bool | None = None,
+    offsets: bool | None = None,
 ) -> LosoReport:
     """Fit the kind and domain pipelines once per source of the train split without that source, and score its items
     as the out-of-source evaluation scores them (a credit item read as other is a domain miss). The word vectors are
     trained once, on every training text and the unlabelled training-side news: they read no label.
     `long_other_weight` overrides classifier.LONG_OTHER_WEIGHT, the kind task's weight of long-bodied `other` items;
     `read_body` overrides body_reading.BODY_READING (each fold's models then judge long items by their body's
-    sentences, as prediction does)."""
+    sentences, as prediction does); `offsets` overrides classifier.DECISION_OFFSETS (the per-kind and per-domain
+    offsets move each fold's title-level verdicts before body reading, as prediction does)."""
     from nlp import body_reading
     from nlp import classifier as clf
     from nlp.tokens import tokens_shared
@@ -608,6 +610,7 @@ def evaluate_leave_one_source_out(
     pk = np.empty(len(items), dtype=object)
     pd = np.empty(len(items), dtype=object)
     cv = calib_cv or clf.CALIBRATION_FOLDS
+    use_offsets = clf.DECISION_OFFSETS if offsets is None else offsets
     with tokens_shared():
         wv = None
         if word_vectors and clf.WORD_VECTOR_WEIGHT > 0:
@@ -620,12 +623,18 @@ def evaluate_leave_one_source_out(
             kind_model.fit(x[train], yk[train], clf__sample_weight=weights)
             priors = np.array([np.mean(yk[train] == c) for c in kind_model.classes_]) ** clf.PRIOR_ALPHA
             kp = kind_model.predict_proba(x[test])
-            k_pick = (kp / priors).argmax(axis=1)
+            k_score = kp / priors
+            if use_offsets:
+                k_score = k_score * clf.offset_factors(clf.KIND_OFFSETS, kind_model.classes_)
+            k_pick = k_score.argmax(axis=1)
             pk[test] = kind_model.classes_[k_pick]
             credit = train[yd[train] != "none"]
             domain_model = clf.make_pipeline(max_features, cv, domain=True, word_vectors=wv)
             domain_model.fit(x[credit], yd[credit])
-            pd[test] = domain_model.classes_[domain_model.predict_proba(x[test]).argmax(axis=1)]
+            d_score = domain_model.predict_proba(x[test])
+            if use_offsets:
+                d_score = d_score * clf.offset_factors(clf.DOMAIN_OFFSETS, domain_model.classes_)
+            pd[test] = domain_model.classes_[d_score.argmax(axis=1)]
             if body_reading.BODY_READING if read_body is None else read_body:
                 confidence = kp[np.arange(len(test)), k_pick]
                 fold = [items[n] for n in test]

@@ -151,3 +151,39 @@ def test_long_other_items_weigh_less_in_the_kind_task() -> None:
     weights = kind_sample_weights(x, np.array(["other", "other", "distrust"]), 0.25)
     assert weights.tolist() == [0.25, 1.0, 1.0]
     assert kind_sample_weights(x, np.array(["other", "other", "distrust"]), 1.0).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_decision_offsets_are_off_by_default_and_move_the_verdict_when_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    from nlp import classifier
+
+    assert (
+        classifier.DECISION_OFFSETS is False
+    )  # measured, not shipped (docs/labelling.md, "Decision offsets")
+    assert set(classifier.KIND_OFFSETS) == set(lexicon.KINDS)
+    assert set(classifier.DOMAIN_OFFSETS) == set(lexicon.DOMAINS)
+    factors = classifier.offset_factors({"trust": 0.5}, ["distrust", "trust"])
+    assert np.allclose(factors, [1.0, np.exp(0.5)])
+
+    model = get_classifier()
+    items = [
+        {"id": "1", "title": "江阴一企业拖欠农民工工资被列入黑名单", "body": ""},
+        {"id": "2", "title": "国足客场二比一战胜对手", "body": ""},
+    ]
+    default = model.predict(items, read_body=False)
+    assert model.predict(items, read_body=False, offsets=False) == default
+    # the shipped offsets are small: each nudges a decision, none overrides the model
+    assert all(
+        abs(v) <= 1.0 for v in [*classifier.KIND_OFFSETS.values(), *classifier.DOMAIN_OFFSETS.values()]
+    )
+    # an offset far beyond the model's range decides alone, in predict and in the domain it reports
+    monkeypatch.setattr(classifier, "KIND_OFFSETS", {"institution": 50.0})
+    monkeypatch.setattr(classifier, "DOMAIN_OFFSETS", {"government": 50.0})
+    forced = model.predict(items, read_body=False, offsets=True)
+    assert [p.kind for p in forced] == ["institution", "institution"]
+    assert [p.domain for p in forced] == ["government", "government"]
+    monkeypatch.setattr(classifier, "DECISION_OFFSETS", True)
+    assert model.predict(items, read_body=False) == forced
