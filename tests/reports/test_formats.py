@@ -322,14 +322,16 @@ def test_the_glyph_check_catches_tofu(tmp_path: Path) -> None:
 
 
 def test_no_data_renders_every_format(db_session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """An empty database: every format is written and says 暂无数据 instead of failing."""
+    """An empty database: every format is written and says 暂无数据 instead of failing, in Chinese only (the note on
+    the missing index says who computes it, not which command to type)."""
     from monitor.reports import write_reports
 
     paths = {
         p.suffix[1:]: p
         for p in write_reports(db_session, "2024-01", "320281", "html,pdf,xlsx,docx", tmp_path)
     }
-    assert "暂无数据" in paths["html"].read_text(encoding="utf-8")
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "暂无数据" in html and "尚无" in html and english_phrases(visible_text(html)) == []
     pdf = subprocess.run(
         ["pdftotext", str(paths["pdf"]), "-"], capture_output=True, text=True, check=True
     ).stdout
