@@ -387,3 +387,21 @@ def test_two_writers_of_one_report_each_write_a_whole_file(
     page = next(tmp_path.iterdir())
     assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert page.stat().st_mode & 0o777 == 0o644
+
+
+def test_xlsx_and_docx_have_no_english_a_reader_would_meet(workbook, docx) -> None:  # type: ignore[no-untyped-def]
+    """Sheet names, headings, labels and notes of the workbook and the Word document, like the HTML's."""
+    texts = [ws.title for ws in workbook.worksheets]
+    texts += [
+        c
+        for ws in workbook.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    ]
+    texts += [p.text for p in docx.paragraphs]
+    texts += [c.text for t in docx.tables for r in t.rows for c in r.cells]
+    crawled = (fixture_db.SCRIPT_TITLE, fixture_db.FORMULA_TITLE, "'" + fixture_db.FORMULA_TITLE)
+    assert "概要" in texts and len(texts) > 50
+    found = {t: english_phrases(t, crawled) for t in texts}
+    assert {t: p for t, p in found.items() if p} == {}
