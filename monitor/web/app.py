@@ -146,7 +146,7 @@ def create_app(
     # raises the base class, which would otherwise be answered with English JSON.
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
-        message = HTTP_MESSAGES.get(exc.status_code) or _chinese_or(exc.detail, "请求无法处理")
+        message = _chinese_or(exc.detail, HTTP_MESSAGES.get(exc.status_code, "请求无法处理"))
         return render(
             request, "error.html", {"code": exc.status_code, "message": message}, status=exc.status_code
         )
@@ -154,7 +154,7 @@ def create_app(
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> HTMLResponse:
         # Runs outside the session middleware (Starlette's outermost layer): a page without the signed-in menu.
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        # The exception is re-raised after this answer, and the server logs it with its traceback.
         templates = request.app.state.templates
         context = {
             "code": 500,
