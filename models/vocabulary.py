@@ -42,6 +42,12 @@ ALERT_STATUS_LABELS: dict[str, str] = {
     "dead": "已放弃",
     "held": "暂缓发送",
 }
+ALERT_KIND_LABELS: dict[str, str] = {
+    "major": "重大失信事件",
+    "distrust": "失信事件",
+    "test": "测试",
+    "digest": "汇总",
+}
 CHANNEL_KIND_LABELS: dict[str, str] = {
     "email": "电子邮件",
     "dingtalk": "钉钉",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import get_settings
 from models import Alert, AlertStatus, Event, EventStatus, FeedbackLink, FeedbackStatus, IndexScore
+from monitor.alerts.channels import error_parts
 from monitor.alerts.outbox import feedback_deadline
 from monitor.events_view import event_view
 from monitor.health import SiteHealth, site_health
@@ -74,6 +75,15 @@ class AlertRow:
 
 
 @dataclass(frozen=True)
+class Undelivered:
+    """A channel with alerts it has not delivered yet (retrying) or gave up on, and the latest reason."""
+
+    channel: str
+    count: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class Dashboard:
     now: datetime
     majors: tuple[MajorRow, ...]
@@ -81,6 +91,8 @@ class Dashboard:
     index: IndexCard
     health: tuple[SiteHealth, ...]
     alerts: tuple[AlertRow, ...]
+    # Without it the panel of sent alerts would only look quiet while a channel is down.
+    undelivered: tuple[Undelivered, ...] = ()
 
     @property
     def majors_24h(self) -> int:
@@ -174,6 +186,22 @@ def build_dashboard(
                 .limit(ALERTS_SHOWN)
             )
         ),
+        undelivered=undelivered_alerts(session),
+    )
+
+
+def undelivered_alerts(session: Session) -> tuple[Undelivered, ...]:
+    """Per channel, the alerts still failing or given up on, with the reason staff read of the latest failure."""
+    by_channel: dict[str, list[Alert]] = {}
+    for a in session.scalars(
+        select(Alert)
+        .where(Alert.status.in_([AlertStatus.FAILED, AlertStatus.DEAD]))
+        .order_by(Alert.id.desc())
+    ):
+        by_channel.setdefault(a.channel, []).append(a)
+    return tuple(
+        Undelivered(channel, len(rows), error_parts(rows[0].last_error)[0])
+        for channel, rows in sorted(by_channel.items())
     )
 
 

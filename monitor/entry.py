@@ -93,7 +93,7 @@ def enter_input(
     """Validate and store one figure (replacing that city's and month's earlier one), then re-score the month.
     Returns (division code, new value, previous value)."""
     if not _MONTH.match(month):
-        raise EntryError("月份须为 YYYY-MM（2010 年以后）")
+        raise EntryError("月份须为“年-月”格式（如 2026-10），2010 年以后")
     choice = next((c for c in input_choices(model_name) if c.code == code), None)
     if choice is None:
         raise EntryError("数据项无效")

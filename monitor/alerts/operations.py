@@ -21,6 +21,12 @@ def job_failure_message(
     job_id: str, job_name: str, scheduled: datetime | None, detail: str | None, technical: str | None = None
 ) -> Message:
     when = scheduled.strftime("%Y-%m-%d %H:%M") if scheduled else "—"
+    # Only a crawl spools what it could not store; told after any other job's failure, the hint would mislead.
+    spooled = (
+        "未能保存的采集结果已暂存，数据库恢复后可用 creditwatch crawl-reingest 重新入库；"
+        if job_id.startswith("crawl")
+        else ""
+    )
     return Message(
         key=f"job-failed-{job_id}-{scheduled.strftime('%Y%m%dT%H%M%S') if scheduled else 'now'}",
         subject=f"【信用监测】定时任务失败：{job_name}",
@@ -29,7 +35,7 @@ def job_failure_message(
             f"计划时间：{when}",
             f"错误：{(detail or '未知错误')[:500]}",
             *([f"技术细节：{technical[:500]}"] if technical and technical != detail else []),
-            "未能保存的采集结果已暂存，数据库恢复后可用 creditwatch crawl-reingest 重新入库；详见控制台“运行状态”页。",
+            f"{spooled}详见控制台“运行状态”页。",
         ],
     )
 

@@ -35,6 +35,9 @@ from storage.upsert import upsert
 logger = logging.getLogger(__name__)
 
 Sender = Callable[[AlertChannel, Message], None]
+# `last_error` while a row is being sent: a crash between sending and marking leaves it, and the row is retried
+# after its back-off (read by staff on the admin page like any other error).
+IN_FLIGHT = "正在发送：若发送途中服务中断，将在重试间隔后自动重发"
 
 
 @dataclass(frozen=True)
@@ -293,7 +296,7 @@ def dispatch(
                 report.errors.append(f"{channel}: {exc}")
                 report.failed_channels.append(channel)
                 for a in claimed:
-                    if _fail(factory, a, str(exc), policy):
+                    if _fail(factory, a, exc.stored(), policy):
                         report.dead += 1
                     else:
                         report.failed += 1
@@ -321,7 +324,7 @@ def _claim(factory: sessionmaker[Session], a: Alert, policy: AlertPolicy, at: da
                 attempts=a.attempts + 1,
                 status=AlertStatus.FAILED,
                 next_attempt_at=at + policy.backoff(a.attempts + 1),
-                last_error="in flight (claimed; a crash before marking retries after back-off)",
+                last_error=IN_FLIGHT,
             )
         )
         ok = bool(getattr(res, "rowcount", 0) == 1)
@@ -358,7 +361,9 @@ def send_test(channels: list[AlertChannel] | None = None, sender: Sender | None 
     stamp = now().strftime("%Y-%m-%d %H:%M:%S")
     for ch in settings.alert_channels if channels is None else channels:
         msg = Message(
-            f"test:{ch.name}:{stamp}", "creditwatch 测试消息", [f"通道 {ch.name} ({ch.kind}) 可用", stamp]
+            f"test:{ch.name}:{stamp}",
+            "creditwatch 测试消息",
+            [f"渠道 {ch.name}（{vocab.CHANNEL_KIND_LABELS.get(ch.kind, ch.kind)}）可用", stamp],
         )
         try:
             sender(ch, msg)

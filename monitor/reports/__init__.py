@@ -33,11 +33,11 @@ def parse_formats(formats: str | Iterable[str]) -> list[str]:
         if not f:
             continue
         if f not in FORMATS:
-            raise ReportError(f"unknown report format {f!r} (choose from {', '.join(FORMATS)})")
+            raise ReportError(f"不支持的报告格式「{f}」（可选：{'、'.join(FORMATS)}）")
         if f not in out:
             out.append(f)
     if not out:
-        raise ReportError("no report format given")
+        raise ReportError("没有指定报告格式")
     return out
 
 

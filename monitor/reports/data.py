@@ -267,7 +267,7 @@ class MonthlyReport:
 
 def check_month(month: str) -> str:
     if not _MONTH.match(month or ""):
-        raise ReportError(f"month must be YYYY-MM (e.g. 2024-06), got {month!r}")
+        raise ReportError(f"月份「{month}」有误：应为“年-月”格式，如 2024-06")
     return month
 
 
@@ -292,14 +292,14 @@ def resolve_city(text: str | None) -> tuple[str, str]:
     if re.fullmatch(r"\d{6}", wanted):
         d = g.get(wanted)
         if d is None:
-            raise ReportError(f"unknown division code {wanted!r}")
+            raise ReportError(f"行政区划表中没有代码为 {wanted} 的城市")
         return d.code, d.name
     found = [d for d in g.lookup(wanted) if d.level != "province"]
     if not found:
-        raise ReportError(f"no city named {wanted!r} in the gazetteer")
+        raise ReportError(f"行政区划表中没有名为「{wanted}」的城市")
     if len(found) > 1:
-        options = ", ".join(f"{d.code} {d.name}" for d in found)
-        raise ReportError(f"{wanted!r} names several divisions ({options}): give the code")
+        options = "、".join(f"{d.code} {d.name}" for d in found)
+        raise ReportError(f"「{wanted}」对应多个行政区（{options}）：请改用 6 位代码")
     return found[0].code, found[0].name
 
 
@@ -708,9 +708,12 @@ def build_report(
             select(IndexScore.id).where(IndexScore.model_name == model_name).limit(1)
         ).first()
     ):
-        raise ReportError(f"unknown index model {model_name!r}: no model file and no stored score")
+        raise ReportError(f"指数模型「{model_name}」既没有模型文件，也没有算过的指数")
     if score is None:
-        notes.append(f"{month} 尚无 {name} 的综合指数（模型 {model_name}）：请先运行 creditwatch score。")
+        notes.append(
+            f"{month} 尚无 {name} 的综合指数（模型 {model_name}）：指数由每晚的定时任务计算，"
+            "该月尚未算出时请联系管理员补算。"
+        )
     if previous is None:
         notes.append(f"{prev_month} 无指数记录，无法计算环比。")
 

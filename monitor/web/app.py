@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -10,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from config.settings import Settings, get_settings
 from monitor.evidence_files import MAX_BYTES as MAX_EVIDENCE_BYTES
@@ -25,6 +26,7 @@ from monitor.web.report_runner import ReportRunner
 from monitor.web.security import (
     BodyLimit,
     Forbidden,
+    HostCheck,
     InputGuard,
     LoginRequired,
     LoginThrottle,
@@ -38,6 +40,21 @@ from storage.db import get_engine, session_factory
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
+# What an error page says when the route gave no Chinese reason of its own.
+HTTP_MESSAGES = {
+    404: "页面或记录不存在",
+    405: "不支持的请求方式",
+    413: "提交的内容过大",
+    429: "请求过于频繁，请稍后再试",
+}
+SERVER_ERROR = "服务器内部出错，本次操作未完成：请稍后重试；仍然出错请联系管理员（技术细节见服务日志）"
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _chinese_or(detail: object, fallback: str) -> str:
+    """A route's own reason when it is Chinese (the console's are); a library's English phrase is replaced."""
+    text = str(detail or "")
+    return text if _HAN.search(text) else fallback
 
 
 def create_app(
@@ -95,7 +112,7 @@ def create_app(
     app.add_middleware(InputGuard)
     # an evidence file at its limit plus the form around it; nothing else the console takes comes near
     app.add_middleware(BodyLimit, max_bytes=MAX_EVIDENCE_BYTES + 256 * 1024)
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(HostCheck, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(PublicRedirects, base_url=app.state.base_url)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -125,12 +142,28 @@ def create_app(
             request, "error.html", {"code": 400, "message": validation_message(exc.errors())}, status=400
         )
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> HTMLResponse:
-        message = {404: "页面或记录不存在", 405: "不支持的请求方式"}.get(exc.status_code, str(exc.detail))
+    # Starlette's own exception, not FastAPI's subclass: an address no route serves (and a missing static file)
+    # raises the base class, which would otherwise be answered with English JSON.
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        message = _chinese_or(exc.detail, HTTP_MESSAGES.get(exc.status_code, "请求无法处理"))
         return render(
             request, "error.html", {"code": exc.status_code, "message": message}, status=exc.status_code
         )
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> HTMLResponse:
+        # Runs outside the session middleware (Starlette's outermost layer): a page without the signed-in menu.
+        # The exception is re-raised after this answer, and the server logs it with its traceback.
+        templates = request.app.state.templates
+        context = {
+            "code": 500,
+            "message": SERVER_ERROR,
+            "user": None,
+            "flashes": [],
+            "path": request.url.path,
+        }
+        return templates.TemplateResponse(request, "error.html", context, status_code=500)
 
     return app
 

@@ -62,7 +62,7 @@ def _month(value: str | None) -> str | None:
     if not value:
         return value
     if not _MONTH_RE.match(value) or not MIN_DATE.year <= int(value[:4]) <= MAX_DATE.year:
-        raise ValueError(f"月份应为 YYYY-MM，年份在 {MIN_DATE.year}–{MAX_DATE.year} 之间")
+        raise ValueError(f"月份应为“年-月”格式（如 2026-10），年份在 {MIN_DATE.year}–{MAX_DATE.year} 之间")
     return value
 
 
@@ -113,6 +113,33 @@ _FIELD_LABELS = {
     "username": "用户名",
     "password": "密码",
     "note": "备注",
+    "action": "操作",
+    "article_id": "文章编号",
+    "at": "时间",
+    "back": "返回地址",
+    "channel": "发布渠道",
+    "day": "日期",
+    "decision": "审核结论",
+    "domain": "领域",
+    "event_id": "事件编号",
+    "evidence": "证据文件",
+    "file_id": "文件编号",
+    "formats": "报告格式",
+    "kind": "类别",
+    "link_id": "反馈编号",
+    "major": "重大标记",
+    "name": "名称",
+    "next": "跳转地址",
+    "owner": "负责人",
+    "role": "角色",
+    "site": "网站",
+    "source": "数据来源",
+    "subdomain": "细分领域",
+    "target": "目标事件",
+    "title": "标题",
+    "url": "链接",
+    "user_id": "用户编号",
+    "value": "数值",
 }
 _MESSAGES = {
     "greater_than_equal": "超出范围",
@@ -130,12 +157,12 @@ _MESSAGES = {
 
 
 def validation_message(errors: Sequence[Any]) -> str:
-    """One Chinese line for FastAPI's validation errors, e.g. 「参数有误：页码超出范围；起始日期格式应为 YYYY-MM-DD」."""
+    """One Chinese line for FastAPI's validation errors, e.g. 「参数有误：页码超出范围；起始日期格式应为“年-月-日”（如 2026-10-15）」."""
     parts: list[str] = []
     for err in errors[:5]:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body")]
         field = loc[0] if loc else "?"
-        label = _FIELD_LABELS.get(field, f"参数 {field} ")
+        label = _FIELD_LABELS.get(field, "某项参数")  # every route's parameters are listed (a test checks)
         kind = err.get("type", "")
         if kind == "value_error":
             # Our validators' own (Chinese) messages; pydantic prefixes "Value error, ".

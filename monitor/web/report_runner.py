@@ -34,6 +34,19 @@ class Submitted:
     started: bool  # False: the same month, city and formats were already in flight
 
 
+def failure_text(exc: BaseException) -> str:
+    """What the reports page says about a report that raised `exc`, in Chinese: the report code's own refusal
+    (an unknown city, a model without scores) as it is, anything else by its kind and what to do about it."""
+    from monitor.reports import ReportError
+    from monitor.reports.charts import ChartFontError
+
+    if isinstance(exc, ReportError):
+        return f"报告无法生成：{exc}"
+    if isinstance(exc, ChartFontError):
+        return "报告未生成：服务器缺少中文字体，无法绘制图表或排版 PDF。请联系管理员安装中文字体后重新提交（技术细节见服务日志）"
+    return f"报告未生成：{jobs.failure_text(exc)}。可稍后重新提交；仍然失败请联系管理员"
+
+
 class ReportRunner:
     """Records report requests and writes them in a thread pool. `close` lets running reports finish and marks
     the ones still waiting abandoned; the pool is made again on the next submit (an app may be started twice)."""
@@ -90,9 +103,9 @@ class ReportRunner:
                 month, city_code, formats = taken.month, taken.city_code, taken.formats.split(",")
             with transaction(self.sessions) as s:
                 written = jobs.write_reports(s, month, city_code, formats, self.reports_dir / month)
-        except Exception as exc:  # the analyst sees the report code's message on the reports page
+        except Exception as exc:  # the analyst reads why on the reports page; the traceback goes to the log
             log.exception("report request %s failed", request_id)
-            self._record(requests.fail, request_id, str(exc) or type(exc).__name__)
+            self._record(requests.fail, request_id, failure_text(exc))
             return
         log.info("report request %s done: %s", request_id, ", ".join(p.name for p in written))
         self._record(requests.finish, request_id, [p.name for p in written])

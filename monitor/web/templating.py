@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import TZ
 from models.vocabulary import (
+    ALERT_KIND_LABELS,
     ALERT_STATUS_LABELS,
     CHANNEL_KIND_LABELS,
     DOMAIN_LABELS,
@@ -24,6 +25,7 @@ from models.vocabulary import (
     SPIDER_LABELS,
     USER_ROLE_LABELS,
 )
+from monitor.alerts.channels import error_parts
 from monitor.web.security import allowed, csrf_token
 
 __all__ = ["DOMAIN_LABELS", "KIND_LABELS", "ROLE_LABELS", "STATUS_LABELS", "render"]
@@ -75,6 +77,8 @@ def make_templates(directory: Path) -> Jinja2Templates:
         status=lambda v: _label(STATUS_LABELS, v),
         role=lambda v: _label(ROLE_LABELS, v),
         alert_status=lambda v: _label(ALERT_STATUS_LABELS, v),
+        alert_kind=lambda v: _label(ALERT_KIND_LABELS, v),
+        error_parts=error_parts,
         channel_kind=lambda v: _label(CHANNEL_KIND_LABELS, v),
         spider=lambda v: _label(SPIDER_LABELS, v),
         source=lambda v: _label(SOURCE_LABELS, v),

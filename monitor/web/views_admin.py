@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from models import Alert, AlertStatus, Role, User, now
+from models.vocabulary import CHANNEL_KIND_LABELS, USER_ROLE_LABELS
 from monitor.web.accounts import AccountError, create_user, set_password
 from monitor.web.deps import Admin, Db, PostAdmin
 from monitor.web.params import FormName, FormPassword, FormWord, PathName, RowId
@@ -93,7 +94,7 @@ def change_user(
     try:
         if action == "role":
             target.role = _role(role)
-            flash(request, f"{target.username} 的角色已改为 {target.role.value}")
+            flash(request, f"{target.username} 的角色已改为「{USER_ROLE_LABELS[target.role.value]}」")
         elif action == "deactivate":
             target.active = False
             flash(request, f"已停用 {target.username}")
@@ -127,7 +128,7 @@ def test_channel(request: Request, *, name: PathName, user: PostAdmin, db: Db) -
             payload={
                 "lines": [
                     f"这是一条测试告警，由 {user.username} 于 {at:%Y-%m-%d %H:%M} 发起。",
-                    f"渠道 {channel.name}（{channel.kind}）",
+                    f"渠道 {channel.name}（{CHANNEL_KIND_LABELS.get(channel.kind, channel.kind)}）",
                 ]
             },
             status=AlertStatus.PENDING,

@@ -52,7 +52,7 @@ def _date(value: str | None, label: str, errors: list[str]) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        errors.append(f"{label}格式应为 YYYY-MM-DD")
+        errors.append(f"{label}格式应为“年-月-日”（如 2026-10-15）")
         return None
 
 

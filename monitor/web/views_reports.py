@@ -87,7 +87,7 @@ def generate_report(
     # In the console's order, each once: "pdf,html" and "html,pdf" are the same request.
     chosen = [f for f in FORMATS if f in (formats or [])] or ["html"]
     if not MONTH_RE.match(month) or not CODE_RE.match(city):
-        flash(request, "月份应为 YYYY-MM，城市应为 6 位代码", "error")
+        flash(request, "月份应为“年-月”格式（如 2026-10），城市应为 6 位代码", "error")
         return RedirectResponse("/reports", status_code=303)
     runner: ReportRunner = request.app.state.report_runner
     submitted = runner.submit(month, city, chosen, user.username)

@@ -290,7 +290,9 @@ def test_failing_channel_goes_dead_after_max_attempts(engine: Engine) -> None:
     assert [r.failed for r in reports] == [1, 1, 0, 0, 0] and reports[2].dead == 1
     with Session(engine) as s:
         (row,) = s.scalars(select(Alert)).all()
-        assert row.status == AlertStatus.DEAD and row.attempts == 3 and row.last_error == "down"
+        assert row.status == AlertStatus.DEAD and row.attempts == 3
+        # A reason staff can read first, the channel's own words kept apart for the administrator.
+        assert row.last_error == f"{DeliveryError('down').reason}\n技术细节：down"
 
 
 def test_optional_alert_on_any_distrust_event_about_a_watched_city(db_session: Session) -> None:
@@ -335,3 +337,25 @@ def test_the_alert_says_in_chinese_what_where_until_when_and_links_to_the_event(
     assert "认定依据：2026-11-20 09:12/09:20/09:31 先后登上人民网、新浪网、腾讯网首页" in text
     assert msg["link"] == f"https://credit.example.gov.cn/events/{ev}"
     assert "领域：" in text and "government" not in text and "society" not in text
+
+
+def test_a_row_being_sent_says_so_in_chinese(engine: Engine) -> None:
+    """While a channel is sending, the row's error says it is being sent (and what happens after a crash)."""
+    from monitor.alerts.outbox import IN_FLIGHT
+    from tests.staff_text import english_phrases
+
+    chans = [AlertChannel(name="outbox", kind="file")]
+    seen: list[str | None] = []
+
+    def sender(ch: AlertChannel, msg: Message) -> None:
+        with Session(engine) as s:
+            seen.extend(s.scalars(select(Alert.last_error)))
+
+    with Session(engine) as s:
+        _major_event(s)
+        queue_alerts(s, chans, AlertPolicy(), watched_cities=[])
+        s.commit()
+    assert dispatch(engine, chans, AlertPolicy(), sender=sender).sent == 1
+    assert seen == [IN_FLIGHT] and english_phrases(IN_FLIGHT) == []
+    with Session(engine) as s:
+        assert s.scalars(select(Alert.last_error)).one() is None

@@ -58,9 +58,9 @@ def test_report_command_writes_the_formats(app: typer.Typer, db_url: str, tmp_pa
     ("args", "message"),
     [
         (["--month", "2026-13"], "YYYY-MM"),
-        (["--month", "2026-10", "--city", "朝阳区"], "several divisions"),
-        (["--month", "2026-10", "--city", "不存在市"], "no city named"),
-        (["--month", "2026-10", "--format", "html,odt"], "unknown report format 'odt'"),
+        (["--month", "2026-10", "--city", "朝阳区"], "对应多个行政区"),
+        (["--month", "2026-10", "--city", "不存在市"], "没有名为「不存在市」的城市"),
+        (["--month", "2026-10", "--format", "html,odt"], "不支持的报告格式「odt」"),
     ],
 )
 def test_report_command_bad_input(

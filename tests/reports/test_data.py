@@ -172,7 +172,7 @@ def test_resolve_city_errors(text: str) -> None:
 
 @pytest.mark.parametrize("month", ["2024-13", "2024-1", "24-01", "", "2024/01"])
 def test_bad_month(db_session: Session, month: str) -> None:
-    with pytest.raises(ReportError, match="YYYY-MM"):
+    with pytest.raises(ReportError, match="年-月"):
         build_report(db_session, month, "320281")
 
 
@@ -183,7 +183,7 @@ def test_shift_month() -> None:
 
 
 def test_unknown_model_is_an_error(db_session: Session) -> None:
-    with pytest.raises(ReportError, match="unknown index model"):
+    with pytest.raises(ReportError, match="指数模型「nosuchmodel」既没有模型文件"):
         build_report(db_session, "2024-01", "320281", model="nosuchmodel")
 
 

@@ -322,14 +322,16 @@ def test_the_glyph_check_catches_tofu(tmp_path: Path) -> None:
 
 
 def test_no_data_renders_every_format(db_session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """An empty database: every format is written and says 暂无数据 instead of failing."""
+    """An empty database: every format is written and says 暂无数据 instead of failing, in Chinese only (the note on
+    the missing index says who computes it, not which command to type)."""
     from monitor.reports import write_reports
 
     paths = {
         p.suffix[1:]: p
         for p in write_reports(db_session, "2024-01", "320281", "html,pdf,xlsx,docx", tmp_path)
     }
-    assert "暂无数据" in paths["html"].read_text(encoding="utf-8")
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "暂无数据" in html and "尚无" in html and english_phrases(visible_text(html)) == []
     pdf = subprocess.run(
         ["pdftotext", str(paths["pdf"]), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -385,3 +387,21 @@ def test_two_writers_of_one_report_each_write_a_whole_file(
     page = next(tmp_path.iterdir())
     assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert page.stat().st_mode & 0o777 == 0o644
+
+
+def test_xlsx_and_docx_have_no_english_a_reader_would_meet(workbook, docx) -> None:  # type: ignore[no-untyped-def]
+    """Sheet names, headings, labels and notes of the workbook and the Word document, like the HTML's."""
+    texts = [ws.title for ws in workbook.worksheets]
+    texts += [
+        c
+        for ws in workbook.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    ]
+    texts += [p.text for p in docx.paragraphs]
+    texts += [c.text for t in docx.tables for r in t.rows for c in r.cells]
+    crawled = (fixture_db.SCRIPT_TITLE, fixture_db.FORMULA_TITLE, "'" + fixture_db.FORMULA_TITLE)
+    assert "概要" in texts and len(texts) > 50
+    found = {t: english_phrases(t, crawled) for t in texts}
+    assert {t: p for t, p in found.items() if p} == {}

@@ -128,7 +128,7 @@ def test_a_real_failure_is_shown_and_the_console_stays_up(as_analyst: TestClient
     [failed] = settled(engine, 1)
     assert failed.state is ReportState.FAILED and "999999" in (failed.error or "")
     page = as_analyst.get("/reports").text
-    assert "失败" in page and "unknown division code &#39;999999&#39;" in page
+    assert "失败" in page and "报告无法生成：行政区划表中没有代码为 999999 的城市" in page
     # The same request may be made again at once: a failed one is not in flight.
     assert generate(as_analyst, "2026-10", "320281").status_code == 303
     assert [r.state for r in settled(engine, 2)] == [ReportState.FAILED, ReportState.DONE]
@@ -139,7 +139,7 @@ def test_an_error_message_quoting_crawled_text_is_escaped(
     as_analyst: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def failing(*_args: Any) -> list[Path]:
-        raise ReportError(f"cannot lay out the event titled {XSS_TITLE}")
+        raise ReportError(f"无法排版事件「{XSS_TITLE}」")
 
     monkeypatch.setattr(jobs, "write_reports", failing)
     generate(as_analyst)

@@ -214,7 +214,7 @@ def test_search_matches_event_and_article_titles_and_treats_wildcards_literally(
 def test_bad_filter_values_are_reported_not_crashing(as_viewer: TestClient) -> None:
     r = as_viewer.get("/events?date_from=2026-13-45&city=abc&kind=<b>")
     assert r.status_code == 200
-    assert "起始日期格式应为 YYYY-MM-DD" in r.text and "城市应为 6 位行政区划代码" in r.text
+    assert "起始日期格式应为“年-月-日”" in r.text and "城市应为 6 位行政区划代码" in r.text
 
 
 def test_event_page_shows_articles_evidence_and_feedback(as_viewer: TestClient, seeded: Seeded) -> None:

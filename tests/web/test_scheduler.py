@@ -269,5 +269,14 @@ def test_failed_run_alerts_the_administrators(
     assert (
         "技术细节：RuntimeError: boom: the stage failed" in sent["lines"]
     )  # for whoever the admins hand it to
+    assert sent["lines"][-1] == "详见控制台“运行状态”页。"  # no crawl results to re-ingest after this job
     assert not (tmp_path / "x").exists()  # only the operational channel, not the leaders' group
     assert runs(job_engine, "boom")[0].outcome == "error"
+
+
+def test_only_a_failed_crawl_tells_the_administrators_about_spooled_results() -> None:
+    from monitor.alerts.operations import job_failure_message
+
+    crawl = job_failure_message("crawl-article", "采集：文章", None, "磁盘空间不足（技术细节见服务日志）")
+    report = job_failure_message("reports", "月度报告", None, "程序内部错误（技术细节见服务日志）")
+    assert "crawl-reingest" in crawl.lines[-1] and report.lines[-1] == "详见控制台“运行状态”页。"

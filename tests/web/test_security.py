@@ -287,7 +287,7 @@ def test_security_headers_on_every_kind_of_answer(as_viewer: TestClient, path: s
         ("/events?q=%00", "控制字符"),
         ("/events?q=a%00b", "控制字符"),
         ("/events?q=" + "长" * 300, "搜索词过长"),
-        ("/cities?month=0000-01", "月份应为 YYYY-MM"),
+        ("/cities?month=0000-01", "月份应为“年-月”格式"),
         ("/cities/32%0028", "控制字符"),
         ("/reports/file/2026-10/a%00.html", "控制字符"),
     ],

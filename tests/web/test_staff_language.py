@@ -5,27 +5,38 @@ evidence, cluster membership and the feedback owner, and the 运行状态 page a
 from __future__ import annotations
 
 import errno
+import html
 import json
 import re
+import socket
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from apscheduler.triggers.date import DateTrigger
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from config.settings import TZ, get_settings
+from config.settings import TZ, AlertChannel, SmtpSettings, get_settings
 from crawlers.run import CrawlSummary
-from models import JobRun
+from models import Alert, AlertStatus, JobRun, ReportRequest, ReportState, User
 from monitor import jobs
 from monitor import scheduler as sched
+from monitor.alerts.channels import Message as AlertMessage
+from monitor.alerts.channels import error_parts, send
+from monitor.alerts.outbox import AlertPolicy, dispatch, queue_alerts
 from tests.staff_text import english_phrases, visible_text
-from tests.web.conftest import csrf_of
+from tests.web.conftest import csrf_of, login
 from tests.web.evidence_samples import pdf_bytes
 from tests.web.seed import XSS_TITLE, Seeded
 
@@ -34,6 +45,7 @@ from tests.web.seed import XSS_TITLE, Seeded
 ENGINEERS = re.compile(r"<code>.*?</code>", re.S)
 # What the pages show as it is: account names, a crawled title, the configured alert address and channel names.
 DATA = ("admin", "analyst", "viewer", XSS_TITLE, "duty@example.org", "通报.pdf")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _pages(seeded: Seeded) -> list[str]:
@@ -212,3 +224,305 @@ def test_status_page_after_real_job_runs_has_no_english(
     ]
     assert [text for text in expected if text not in page] == []
     assert english_phrases(visible_text(ENGINEERS.sub(" ", page)), (*DATA, old)) == []
+
+
+# --- alerts that could not be delivered ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _RefusingRelay:
+    """An SMTP server that takes the connection and refuses the recipient, as a relay that does not know us."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        return f"550 5.7.1 <{address}>: Relay access denied"
+
+
+@pytest.fixture
+def refusing_smtp() -> Iterator[int]:
+    port = _free_port()
+    controller = Controller(_RefusingRelay(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port
+    controller.stop()
+
+
+@pytest.fixture
+def robots() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A robot server: /broken answers 500, /guarded answers 200 with DingTalk's keyword refusal; each request's
+    body is kept (what the robot was asked to post)."""
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            if self.path.startswith("/broken"):
+                status, out = 500, b"Internal Server Error"
+            else:
+                status, out = (
+                    200,
+                    json.dumps({"errcode": 310000, "errmsg": "keywords not in content"}).encode(),
+                )
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", received
+    server.shutdown()
+    server.server_close()
+
+
+# Stored by the dispatcher before delivery errors had a reason staff read: shown as it was stored.
+OLD_ERROR = "SMTP 127.0.0.1:25: [Errno 111] Connection refused"
+
+
+def test_undelivered_alerts_read_in_chinese(
+    engine: Engine,
+    seeded: Seeded,
+    client: TestClient,
+    refusing_smtp: int,
+    robots: tuple[str, list[dict[str, Any]]],
+    tmp_path: Path,
+) -> None:
+    """The major event's alert goes to four channels that each fail for real: a mail server refusing the
+    recipient, one not listening, a robot server answering 500 and a robot refusing the message. The rows, the
+    admin page (reason, then the server's words apart), the event page, the dashboard and the messages the robots
+    were asked to post are Chinese; an admin's test alert is labelled 测试 and names its channel's kind in
+    Chinese."""
+    base, received = robots
+    channels = [
+        AlertChannel(name="值班邮箱", kind="email", recipients=["duty@example.org"]),
+        AlertChannel(name="备用邮箱", kind="email", recipients=["duty@example.org"]),
+        AlertChannel(name="钉钉群", kind="dingtalk", url=f"{base}/broken?access_token=SECRET123"),
+        AlertChannel(name="企业微信群", kind="wecom", url=f"{base}/guarded?key=k"),
+    ]
+    relay = SmtpSettings(host="127.0.0.1", port=refusing_smtp, timeout=5)
+    closed = SmtpSettings(host="127.0.0.1", port=_free_port(), timeout=5)
+
+    def sender(ch: AlertChannel, msg: AlertMessage) -> None:
+        send(ch, msg, closed if ch.name == "备用邮箱" else relay, tmp_path / "outbox")
+
+    policy = AlertPolicy(backoff_base=timedelta(seconds=0))
+    with Session(engine) as s:
+        assert len(queue_alerts(s, channels, policy, watched_cities=[])) == 4
+        s.add(
+            Alert(
+                dedup_key="major:0:旧渠道",
+                channel="旧渠道",
+                kind="major",
+                subject="【重大失信事件】江阴市：旧告警",
+                payload={},
+                status=AlertStatus.DEAD,
+                attempts=8,
+                last_error=OLD_ERROR,
+                created_at=datetime(2026, 10, 1, 9, tzinfo=TZ),
+            )
+        )
+        s.commit()
+    as_admin = login(client, "admin")
+    page = as_admin.get("/admin").text
+    as_admin.post("/admin/channels/钉钉群/test", data={"csrf_token": csrf_of(page)})
+    report = dispatch(engine, channels, policy, sender=sender)
+    assert (report.sent, report.failed) == (0, 5)
+
+    with Session(engine) as s:
+        rows = {(a.channel, a.kind): a for a in s.scalars(select(Alert).where(Alert.channel != "旧渠道"))}
+    parts = {key: error_parts(row.last_error) for key, row in rows.items()}
+    port = refusing_smtp
+    expected = {
+        ("值班邮箱", "major"): (
+            f"邮件服务器（127.0.0.1:{port}）拒收收件地址 duty@example.org",
+            "Relay access denied",
+        ),
+        ("备用邮箱", "major"): (
+            "（对方拒绝连接）：邮件服务可能未运行，或地址、端口有误",
+            "Connection refused",
+        ),
+        ("钉钉群", "major"): ("钉钉机器人服务器出错（状态码 500）：多为对方暂时故障", "HTTP 500"),
+        ("钉钉群", "test"): ("钉钉机器人服务器出错（状态码 500）", "HTTP 500"),
+        ("企业微信群", "major"): ("企业微信机器人拒收了消息（错误码 310000）", "keywords not in content"),
+    }
+    assert set(parts) == set(expected)
+    for key, (reason, technical) in expected.items():
+        assert reason in parts[key][0] and technical in parts[key][1], (key, parts[key])
+        assert english_phrases(parts[key][0], DATA) == [], (key, parts[key][0])
+    assert "SECRET123" not in "".join(row.last_error or "" for row in rows.values())
+
+    # The administrator reads each reason, with the server's own words apart in a technical line.
+    page = as_admin.get("/admin").text
+    assert "Relay access denied" in page and "技术细节：<code>" in page and OLD_ERROR in page
+    assert page.count("测试") >= 2  # the test alert's kind and its button
+    assert english_phrases(visible_text(ENGINEERS.sub(" ", page)), (*DATA, OLD_ERROR)) == []
+    # Staff read the reasons (not the server's words) by the event and on the dashboard.
+    as_viewer = login(TestClient(client.app, base_url="http://127.0.0.1", follow_redirects=False), "viewer")
+    for viewer_page in (f"/events/{seeded.major_event}", "/dashboard"):
+        text = as_viewer.get(viewer_page).text
+        assert "拒收收件地址 duty@example.org" in text and "状态码 500" in text, viewer_page
+        assert "Relay access denied" not in text and "技术细节：" not in text, viewer_page
+        assert english_phrases(visible_text(text), (*DATA, OLD_ERROR)) == [], viewer_page
+    assert "渠道「钉钉群」有 2 条告警未能送达" in as_viewer.get("/dashboard").text
+
+    # What the robots were asked to post: the event alert and the test alert, in Chinese.
+    posted = [body["markdown"].get("text") or body["markdown"].get("content") for body in received]
+    assert len(posted) == 3 and any("渠道 钉钉群（钉钉）" in text for text in posted)
+    for text in posted:
+        assert english_phrases(text.replace("\\", ""), DATA) == [], text
+
+
+# --- reports that could not be written --------------------------------------------------------------------------
+
+
+def test_failed_reports_read_in_chinese(
+    as_analyst: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three requests on the reports page fail: a city code the gazetteer does not know (the report code's own
+    refusal), a full disk and a missing CJK font. The page says each in Chinese, with what to do."""
+    from monitor.reports.charts import ChartFontError
+
+    real = jobs.write_reports
+
+    def failing(session: Session, month: str, city: str, formats: list[str], out_dir: Path) -> list[Path]:
+        if formats == ["xlsx"]:
+            raise OSError(errno.ENOSPC, "No space left on device", str(out_dir))
+        if formats == ["pdf"]:
+            raise ChartFontError("no CJK font for the PDF report: install Noto Sans CJK")
+        return real(session, month, city, formats, out_dir)
+
+    monkeypatch.setattr(jobs, "write_reports", failing)
+    for city, formats in (("999999", ["html"]), ("320281", ["xlsx"]), ("320281", ["pdf"])):
+        page = as_analyst.get("/reports").text
+        data = {"csrf_token": csrf_of(page), "month": "2026-10", "city": city, "formats": formats}
+        assert as_analyst.post("/reports/generate", data=data).status_code == 303
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with Session(engine) as s:
+            states = [r.state for r in s.scalars(select(ReportRequest))]
+        if len(states) == 3 and all(state is ReportState.FAILED for state in states):
+            break
+        time.sleep(0.05)
+    page = as_analyst.get("/reports").text
+    for text in (
+        "报告无法生成：行政区划表中没有代码为 999999 的城市",
+        "报告未生成：磁盘空间不足（技术细节见服务日志）。可稍后重新提交；仍然失败请联系管理员",
+        "服务器缺少中文字体，无法绘制图表或排版 PDF。请联系管理员安装中文字体后重新提交",
+    ):
+        assert text in page, text
+    assert "No space left" not in page and "Noto" not in page
+    assert english_phrases(visible_text(page), DATA) == []
+
+
+# --- refusals, error pages and one-time messages --------------------------------------------------------------
+
+
+def test_error_pages_and_refusals_are_chinese(
+    app: FastAPI, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An address no route serves, a method a route does not take, a form missing its fields, a failure inside a
+    page, an over-large upload and a Host the console does not serve: each answer is Chinese."""
+    import monitor.web.views_reports
+
+    def broken(*_: Any) -> list[Any]:
+        raise RuntimeError("boom: the reports query failed")
+
+    monkeypatch.setattr(monitor.web.views_reports.report_requests, "recent", broken)
+    with TestClient(
+        app, base_url="http://127.0.0.1", follow_redirects=False, raise_server_exceptions=False
+    ) as c:
+        login(c, "admin")
+        token = csrf_of(c.get("/entry/event").text)
+        answers = {
+            "unknown address": c.get("/no-such-page"),
+            "unknown static file": c.get("/static/missing.css"),
+            "wrong method": c.delete("/events"),
+            "form without its fields": c.post("/entry/event", data={"csrf_token": token}),
+            "user form without its action": c.post("/admin/users/1", data={"csrf_token": token}),
+            "id that is not a number": c.get("/events/abc"),
+            "failure inside a page": c.get("/reports"),
+            "upload too large": c.post(
+                "/entry/event", content=b"x", headers={"content-length": str(50 * 1024 * 1024)}
+            ),
+            "unknown host": c.get("/events", headers={"host": "10.0.0.8"}),
+        }
+        statuses = {name: r.status_code for name, r in answers.items()}
+        assert statuses == {
+            "unknown address": 404,
+            "unknown static file": 404,
+            "wrong method": 405,
+            "form without its fields": 400,
+            "user form without its action": 400,
+            "id that is not a number": 400,
+            "failure inside a page": 500,
+            "upload too large": 413,
+            "unknown host": 400,
+        }
+        texts = {name: visible_text(r.text) for name, r in answers.items()}
+        assert "参数有误：标题缺失；日期缺失；城市缺失；类别缺失" in texts["form without its fields"]
+        assert "事件编号应为整数" in texts["id that is not a number"]
+        assert (
+            "服务器内部出错" in texts["failure inside a page"]
+            and "boom" not in texts["failure inside a page"]
+        )
+        assert "页面或记录不存在" in texts["unknown address"]
+        found = {name: english_phrases(ENGINEERS.sub(" ", t), DATA) for name, t in texts.items()}
+        assert {name: phrases for name, phrases in found.items() if phrases} == {}
+
+
+def test_every_route_parameter_has_a_chinese_name() -> None:
+    """A refused parameter is named in Chinese on the 400 page: every route's parameters have a label."""
+    from monitor.web import (
+        views_admin,
+        views_auth,
+        views_dashboard,
+        views_entry,
+        views_events,
+        views_index,
+        views_manual,
+        views_ops,
+        views_reports,
+    )
+    from monitor.web.params import _FIELD_LABELS
+
+    def names(dependant: Any) -> set[str]:
+        own = {p.alias for p in [*dependant.query_params, *dependant.path_params, *dependant.body_params]}
+        return own.union(*(names(d) for d in dependant.dependencies))
+
+    modules = (views_admin, views_auth, views_dashboard, views_entry, views_events, views_index, views_manual)
+    routes = [r for m in (*modules, views_ops, views_reports) for r in m.router.routes]
+    used = set().union(*(names(r.dependant) for r in routes if isinstance(r, APIRoute)))
+    assert used - {"csrf_token"} - set(_FIELD_LABELS) == set()
+    assert all(_HAN.search(label) for label in _FIELD_LABELS.values())
+
+
+def test_one_time_messages_are_chinese(as_admin: TestClient, engine: Engine) -> None:
+    """What a form says after it was applied (a role changed, a test alert queued, a report requested) or
+    refused (a month written another way)."""
+    with Session(engine) as s:
+        viewer = s.scalars(select(User.id).where(User.username == "viewer")).one()
+    page = as_admin.get("/admin").text
+    said: list[str] = []
+    for path, data in (
+        (f"/admin/users/{viewer}", {"action": "role", "role": "analyst"}),
+        ("/admin/channels/值班邮箱/test", {}),
+        ("/reports/generate", {"month": "2026-10", "city": "320281", "formats": ["html"]}),
+        ("/reports/generate", {"month": "10/2026", "city": "320281"}),
+    ):
+        back = as_admin.post(path, data={"csrf_token": csrf_of(page), **data})
+        assert back.status_code == 303, path
+        page = as_admin.get(back.headers["location"]).text
+        said += [html.unescape(m) for m in re.findall(r'<p class="flash \w+">(.*?)</p>', page)]
+    assert said[0] == "viewer 的角色已改为「分析员」" and len(said) == 4, said
+    # Only the account named is data here: a role is never shown by its code (which is also a user's name).
+    assert [m for m in said if english_phrases(m, ("viewer",))] == []
