@@ -95,12 +95,26 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def select(root: etree._Element, selectors: Sequence[CSSSelector]) -> list[etree._Element]:
-    """Elements matched by the first selector that matches anything."""
+    """Elements matched by the first selector that matches anything.
+
+    Each selector's matches are remembered for the last root: a layout's body selectors choose the layout and
+    then read its body, and each is a search of the whole tree. The page objects never modify the tree.
+    """
+    last = _last_selected[0] if _last_selected else None
+    if last is None or last[0] is not root:
+        last = (root, {})
+        _last_selected[:] = [last]
+    remembered = last[1]
     for selector in selectors:
-        found = selector(root)
+        found = remembered.get(selector)
+        if found is None:
+            found = remembered[selector] = list(selector(root))
         if found:
             return list(found)
     return []
+
+
+_last_selected: list[tuple[etree._Element, dict[CSSSelector, list[etree._Element]]]] = []
 
 
 class Selector(CSSSelector):

@@ -89,14 +89,23 @@ def test_the_pages_to_compare_on_are_there() -> None:
     assert len(pages()) >= 140
 
 
-def test_every_selector_matches_what_cssselector_matches_on_every_page() -> None:
+def test_every_selector_and_chain_matches_what_cssselector_matches_on_every_page() -> None:
     selectors = all_selectors()
+    chains = list(selector_sets().values())
     hits = 0
     for name, root in pages():
+        found_by = {selector.css: oracle(selector.css)(root) for selector in selectors}
         for selector in selectors:
             got = selector(root)
-            assert got == oracle(selector.css)(root), f"{selector.css!r} on {name}"
+            assert got == found_by[selector.css], f"{selector.css!r} on {name}"
             hits += bool(got)
+        for chain in chains:
+            expected: list[etree._Element] = next((found_by[s.css] for s in chain if found_by[s.css]), [])
+            got = common.select(root, chain)
+            assert got == expected, f"{[s.css for s in chain]} on {name}"
+            # remembered per root, handed out as a new list each time
+            got.append(root)
+            assert common.select(root, chain) == expected
     assert hits > 1000  # most comparisons are not of two empty lists
 
 
