@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -57,15 +58,9 @@ def _chinese_or(detail: object, fallback: str) -> str:
     return text if _HAN.search(text) else fallback
 
 
-def create_app(
-    engine: Engine | None = None,
-    settings: Settings | None = None,
-    *,
-    scheduler: Any = None,
-    secure_cookies: bool = False,
-) -> FastAPI:
-    """The console bound to `engine` (default: settings' database). `scheduler`, when given, is shown on the
-    status page; `secure_cookies` marks the session cookie HTTPS-only (set it behind a TLS proxy)."""
+def view_modules() -> tuple[ModuleType, ...]:
+    """The console's view modules, each with a `router`, in the order their routes are tried (imported here, not at
+    the top: `creditwatch` commands that never serve the console do not load them)."""
     from monitor.web import (
         views_admin,
         views_auth,
@@ -77,6 +72,20 @@ def create_app(
         views_ops,
         views_reports,
     )
+
+    return (views_auth, views_events, views_index, views_reports, views_ops, views_admin, views_dashboard,
+            views_entry, views_manual)  # fmt: skip
+
+
+def create_app(
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    *,
+    scheduler: Any = None,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """The console bound to `engine` (default: settings' database). `scheduler`, when given, is shown on the
+    status page; `secure_cookies` marks the session cookie HTTPS-only (set it behind a TLS proxy)."""
 
     settings = settings or get_settings()
     app = FastAPI(
@@ -116,11 +125,8 @@ def create_app(
     app.add_middleware(PublicRedirects, base_url=app.state.base_url)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (views_auth, views_events, views_index, views_reports, views_ops, views_admin):
+    for module in view_modules():
         app.include_router(module.router)
-    app.include_router(views_dashboard.router)
-    app.include_router(views_entry.router)
-    app.include_router(views_manual.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

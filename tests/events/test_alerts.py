@@ -7,14 +7,12 @@ import hashlib
 import hmac
 import json
 import socket
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import Message as EmailMsg
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +30,7 @@ from processing.clustering import cluster_articles
 from processing.incidents import detect_major
 from tests.events.factories import article, at, homepage
 from tests.events.stories import STORIES
+from tests.local_http import JsonPostHandler, serving
 
 
 def _free_port() -> int:
@@ -75,26 +74,13 @@ class _Hooks:
 def webhook() -> Iterator[tuple[str, _Hooks]]:
     hooks = _Hooks()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonPostHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            hooks.requests.append((self.path, json.loads(body)))
-            out = json.dumps(hooks.reply).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
+            hooks.requests.append((self.path, self.posted()))
+            self.answer(200, json.dumps(hooks.reply).encode(), "application/json")
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hooks
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as url:
+        yield url, hooks
 
 
 MSG = Message(

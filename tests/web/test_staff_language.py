@@ -10,11 +10,9 @@ import json
 import re
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ from monitor import scheduler as sched
 from monitor.alerts.channels import Message as AlertMessage
 from monitor.alerts.channels import error_parts, send
 from monitor.alerts.outbox import AlertPolicy, dispatch, queue_alerts
+from tests.local_http import JsonPostHandler, serving
 from tests.staff_text import english_phrases, visible_text
 from tests.web.conftest import csrf_of, login
 from tests.web.evidence_samples import pdf_bytes
@@ -259,30 +258,18 @@ def robots() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     body is kept (what the robot was asked to post)."""
     received: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonPostHandler):
         def do_POST(self) -> None:
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            received.append(self.posted())
             if self.path.startswith("/broken"):
-                status, out = 500, b"Internal Server Error"
+                self.answer(500, b"Internal Server Error")
             else:
-                status, out = (
-                    200,
-                    json.dumps({"errcode": 310000, "errmsg": "keywords not in content"}).encode(),
+                self.answer(
+                    200, json.dumps({"errcode": 310000, "errmsg": "keywords not in content"}).encode()
                 )
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", received
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as url:
+        yield url, received
 
 
 # Stored by the dispatcher before delivery errors had a reason staff read: shown as it was stored.
@@ -482,25 +469,14 @@ def test_error_pages_and_refusals_are_chinese(
 
 def test_every_route_parameter_has_a_chinese_name() -> None:
     """A refused parameter is named in Chinese on the 400 page: every route's parameters have a label."""
-    from monitor.web import (
-        views_admin,
-        views_auth,
-        views_dashboard,
-        views_entry,
-        views_events,
-        views_index,
-        views_manual,
-        views_ops,
-        views_reports,
-    )
+    from monitor.web.app import view_modules
     from monitor.web.params import _FIELD_LABELS
 
     def names(dependant: Any) -> set[str]:
         own = {p.alias for p in [*dependant.query_params, *dependant.path_params, *dependant.body_params]}
         return own.union(*(names(d) for d in dependant.dependencies))
 
-    modules = (views_admin, views_auth, views_dashboard, views_entry, views_events, views_index, views_manual)
-    routes = [r for m in (*modules, views_ops, views_reports) for r in m.router.routes]
+    routes = [r for m in view_modules() for r in m.router.routes]
     used = set().union(*(names(r.dependant) for r in routes if isinstance(r, APIRoute)))
     assert used - {"csrf_token"} - set(_FIELD_LABELS) == set()
     assert all(_HAN.search(label) for label in _FIELD_LABELS.values())
