@@ -8,9 +8,9 @@ to be async."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +18,16 @@ from models import Role, User
 from monitor.web.security import CurrentUser, Forbidden, LoginRequired, allowed, session_user, verify_csrf
 from monitor.web.templating import ROLE_LABELS
 from storage.db import transaction
+
+_Row = TypeVar("_Row")
+
+
+def row_or_404(db: Session, model: type[_Row], row_id: int) -> _Row:
+    """The row a route's path names, or the console's 404 page."""
+    row = db.get(model, row_id)
+    if row is None:
+        raise HTTPException(404)
+    return row
 
 
 def get_db(request: Request) -> Iterator[Session]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models import Alert, AlertStatus, Role, User, now
 from models.vocabulary import CHANNEL_KIND_LABELS, USER_ROLE_LABELS
 from monitor.web.accounts import AccountError, create_user, set_password
-from monitor.web.deps import Admin, Db, PostAdmin
+from monitor.web.deps import Admin, Db, PostAdmin, row_or_404
 from monitor.web.params import FormName, FormPassword, FormWord, PathName, RowId
 from monitor.web.templating import flash, refused, render
 
@@ -84,9 +84,7 @@ def change_user(
     user: PostAdmin,
     db: Db,
 ) -> Response:
-    target = db.get(User, user_id)
-    if target is None:
-        raise HTTPException(404)
+    target = row_or_404(db, User, user_id)
     if target.id == user.id and action in ("role", "deactivate"):
         # An admin who demotes or locks out themselves may leave the office without any admin.
         flash(request, "不能修改自己的角色或停用自己", "error")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -29,7 +29,7 @@ from monitor.corrections import CorrectionError, correct_event, corrections_of
 from monitor.corrections import city_choices as city_labels
 from monitor.evidence_files import MAX_BYTES, EvidenceError, files_of, store_upload
 from monitor.feedback_entry import CHANNELS, FeedbackEntryError, record_feedback
-from monitor.web.deps import Db, PostAnalyst, Viewer
+from monitor.web.deps import Db, PostAnalyst, Viewer, row_or_404
 from monitor.web.params import NoControls, Page, QueryCode, QueryDate, QuerySearch, QueryWord, RowId
 from monitor.web.queries import (
     CODE_RE,
@@ -110,9 +110,7 @@ def events_feed(
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)
 def event_page(request: Request, *, event_id: RowId, user: Viewer, db: Db) -> HTMLResponse:
-    event = db.get(Event, event_id)
-    if event is None:
-        raise HTTPException(404)
+    event = row_or_404(db, Event, event_id)
     articles = list(
         db.execute(
             select(Article, EventArticle.similarity, Site.name)
@@ -224,8 +222,7 @@ def record_feedback_page(
     """Record a government response to the event by hand, with an optional evidence file (the document itself);
     the offset and the countdown follow at once."""
     back = f"/events/{event_id}"
-    if db.get(Event, event_id) is None:
-        raise HTTPException(404)
+    row_or_404(db, Event, event_id)
     settings = request.app.state.settings
     try:
         upload = read_upload(evidence)
@@ -271,8 +268,7 @@ def correct_event_page(
 ) -> Response:
     """Correct the event where it is shown: kind, domain, sub-domain, city by Chinese name, major flag."""
     back = f"/events/{event_id}"
-    if db.get(Event, event_id) is None:
-        raise HTTPException(404)
+    row_or_404(db, Event, event_id)
     settings = request.app.state.settings
     try:
         changes = correct_event(

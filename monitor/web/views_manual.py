@@ -24,7 +24,7 @@ from monitor.evidence_files import (
 )
 from monitor.manual_events import record_manual_event, set_feedback_owner
 from monitor.membership import detach_article, merge_events
-from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
+from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer, row_or_404
 from monitor.web.params import MAX_ID, NoControls, NoLineControls, RowId
 from monitor.web.templating import applied, flash, refused, render
 
@@ -118,8 +118,7 @@ def upload_evidence(
     request: Request, *, event_id: RowId, evidence: EvidenceUpload = None, user: PostAnalyst, db: Db
 ) -> Response:
     back = f"/events/{event_id}"
-    if db.get(Event, event_id) is None:
-        raise HTTPException(404)
+    row_or_404(db, Event, event_id)
     try:
         upload = read_upload(evidence)
         if upload is None:
@@ -137,8 +136,7 @@ def remove_evidence_page(
     """Remove an evidence file from the event (uploaded to the wrong event, or the wrong document); audited. The
     stored file goes with its last row."""
     back = f"/events/{event_id}"
-    if db.get(Event, event_id) is None:
-        raise HTTPException(404)
+    row_or_404(db, Event, event_id)
     try:
         record = remove_evidence(
             db, request.app.state.data_dir, file_id, event_id=event_id, user=user.username
@@ -152,9 +150,7 @@ def remove_evidence_page(
 def download_evidence(request: Request, *, file_id: RowId, user: Viewer, db: Db) -> Response:
     """The file as uploaded, checked against its hash, always as a download (never rendered in the console's
     origin), under its cleaned name."""
-    record = db.get(EvidenceFile, file_id)
-    if record is None:
-        raise HTTPException(404)
+    record = row_or_404(db, EvidenceFile, file_id)
     try:
         data = read_blob(Path(request.app.state.data_dir), record)
     except EvidenceError as exc:
@@ -182,8 +178,7 @@ def detach_page(
     db: Db,
 ) -> Response:
     back = f"/events/{event_id}"
-    if db.get(Event, event_id) is None:
-        raise HTTPException(404)
+    row_or_404(db, Event, event_id)
     try:
         new = detach_article(
             db,
@@ -207,8 +202,7 @@ def merge_page(
     user: PostAnalyst,
     db: Db,
 ) -> Response:
-    if db.get(Event, event_id) is None:
-        raise HTTPException(404)
+    row_or_404(db, Event, event_id)
     try:
         merged = merge_events(
             db,
@@ -233,8 +227,7 @@ def owner_page(
     db: Db,
 ) -> Response:
     back = f"/events/{event_id}"
-    if db.get(Event, event_id) is None:
-        raise HTTPException(404)
+    row_or_404(db, Event, event_id)
     if owner and owner not in staff_names(db):
         flash(request, "负责人应为在用的分析员或管理员账号", "error")
         return RedirectResponse(back, status_code=303)

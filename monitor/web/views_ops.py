@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from monitor import jobs
 from monitor.corrections import correct_article as correct_one
 from monitor.health import crawl_flags
 from monitor.scheduler import ScheduleConfig, default_jobs
-from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer
+from monitor.web.deps import Analyst, Db, PostAnalyst, Viewer, row_or_404
 from monitor.web.params import FormCode, FormNext, FormNote, FormWord, Page, RowId
 from monitor.web.queries import CODE_RE, division_names
 from monitor.web.templating import DOMAIN_LABELS, KIND_LABELS, flash, render
@@ -179,9 +179,7 @@ def correct_article(
     db: Db,
 ) -> Response:
     """A person's correction: a training label, the current classification ('manual'), a manual city."""
-    article = db.get(Article, article_id)
-    if article is None:
-        raise HTTPException(404)
+    article = row_or_404(db, Article, article_id)
     back = _back(back, "/review")
     errors = []
     if kind not in KIND_LABELS:
@@ -222,9 +220,7 @@ def review_feedback(
     user: PostAnalyst,
     db: Db,
 ) -> Response:
-    link = db.get(FeedbackLink, link_id)
-    if link is None:
-        raise HTTPException(404)
+    link = row_or_404(db, FeedbackLink, link_id)
     back = _back(back, f"/events/{link.event_id}")
     if decision == "confirm":
         jobs.confirm_feedback(db, link_id, user.username)
