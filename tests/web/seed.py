@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from config.settings import TZ
@@ -23,6 +24,7 @@ from models import (
     EventStatus,
     FeedbackLink,
     HomepageSnapshot,
+    IndexScore,
     JobRun,
     RankingEntry,
     RankingSnapshot,
@@ -57,6 +59,16 @@ class Seeded:
 
 def at(day: int, hour: int = 9) -> datetime:
     return datetime(2026, 10, day, hour, 0, tzinfo=TZ)
+
+
+def seeded_score(engine: Engine, code: str = "320281") -> IndexScore:
+    """The stored index of `code` for the seeded month (2026-10), detached from its session."""
+    with Session(engine) as s:
+        row = s.scalars(
+            select(IndexScore).where(IndexScore.division_code == code, IndexScore.month == "2026-10")
+        ).one()
+        s.expunge(row)
+        return row
 
 
 def seed(session: Session, password_hash: str | None = None) -> Seeded:

@@ -17,7 +17,7 @@ from config.settings import Settings
 from models import FeedbackLink, FeedbackStatus, Label
 from monitor.web import create_app
 from tests.web.browser_kit import browser, open_page, serve, shot, sign_in
-from tests.web.seed import XSS_TITLE, Seeded
+from tests.web.seed import XSS_TITLE, Seeded, seeded_score
 
 __all__ = ["browser"]  # the module-scoped Chromium fixture, shared with the demo-database tests
 
@@ -173,14 +173,10 @@ def test_dashboard_fits_one_screen_with_its_charts(page: Any, seeded: Seeded, tm
 def test_correct_an_events_city_by_chinese_name_moves_the_index(
     page: Any, engine: Engine, seeded: Seeded, tmp_path: Path
 ) -> None:
-    from models import IndexScore
 
     def jiangyin() -> tuple[float, int | None]:
-        with Session(engine) as s:
-            row = s.scalars(
-                select(IndexScore).where(IndexScore.division_code == "320281", IndexScore.month == "2026-10")
-            ).one()
-            return row.total, row.rank
+        row = seeded_score(engine)
+        return row.total, row.rank
 
     total_before, _ = jiangyin()
     sign_in(page, "analyst")

@@ -8,12 +8,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from models import CityAttribution, Event, EventCorrection, EventStatus, IndexScore, Label
+from models import CityAttribution, Event, EventCorrection, EventStatus, Label
 from monitor.corrections import CorrectionError, city_label, find_city
 from nlp.gazetteer import get_gazetteer
 from nlp.training import extra_labels
 from tests.web.conftest import csrf_of
-from tests.web.seed import Seeded
+from tests.web.seed import Seeded, seeded_score
 
 
 def test_cities_are_found_by_chinese_name() -> None:
@@ -29,19 +29,10 @@ def test_cities_are_found_by_chinese_name() -> None:
         find_city("320000")  # a province is no city
 
 
-def _index(engine: Engine, code: str) -> IndexScore:
-    with Session(engine) as s:
-        row = s.scalars(
-            select(IndexScore).where(IndexScore.division_code == code, IndexScore.month == "2026-10")
-        ).one()
-        s.expunge(row)
-        return row
-
-
 def test_correct_an_events_city_by_name_and_make_it_major(
     as_analyst: TestClient, engine: Engine, seeded: Seeded
 ) -> None:
-    before = _index(engine, "320281")
+    before = seeded_score(engine, "320281")
     page = as_analyst.get(f"/events/{seeded.suqian_event}").text
     assert "更正本事件" in page and 'list="city-options"' in page
     r = as_analyst.post(
@@ -71,7 +62,7 @@ def test_correct_an_events_city_by_name_and_make_it_major(
         # the labels feed the next training run
         assert any(row.kind == "distrust" and row.domain == "society" for row in extra_labels(s))
     # the index was re-scored at once: 江阴 now carries a second major event in October
-    after = _index(engine, "320281")
+    after = seeded_score(engine, "320281")
     assert after.computed_at > before.computed_at and after.total < before.total
     assert str(seeded.suqian_event) in {e["ref"] for e in after.details["events"]}
 

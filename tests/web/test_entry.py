@@ -6,9 +6,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from models import IndexScore, ManualInput
+from models import ManualInput
 from tests.web.conftest import csrf_of
-from tests.web.seed import Seeded
+from tests.web.seed import Seeded, seeded_score
 
 
 def _post(client: TestClient, **fields: str) -> str:
@@ -27,11 +27,8 @@ def test_enter_a_statistical_input_and_the_index_follows(
     assert "录入统计数据" in page and "A4.1 年度信用建设重点任务完成率（%，0–100）" in page
 
     def score() -> tuple[float, dict]:  # type: ignore[type-arg]
-        with Session(engine) as s:
-            row = s.scalars(
-                select(IndexScore).where(IndexScore.division_code == "320281", IndexScore.month == "2026-10")
-            ).one()
-            return row.total, row.details
+        row = seeded_score(engine)
+        return row.total, row.details
 
     before, _ = score()
     html = _post(as_analyst, value="95%")

@@ -6,18 +6,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from models import Article, FeedbackLink, FeedbackStatus, IndexScore
+from models import Article, FeedbackLink, FeedbackStatus
 from monitor.dashboard import build_dashboard
 from tests.web.conftest import csrf_of
-from tests.web.seed import Seeded, at
+from tests.web.seed import Seeded, at, seeded_score
 
 
 def _offset(engine: Engine) -> float:
-    with Session(engine) as s:
-        row = s.scalars(
-            select(IndexScore).where(IndexScore.division_code == "320281", IndexScore.month == "2026-10")
-        ).one()
-        return float(row.aspects["A7"]["contribution"])
+    return float(seeded_score(engine).aspects["A7"]["contribution"])
 
 
 def _post(client: TestClient, event: int, **fields: str) -> str:

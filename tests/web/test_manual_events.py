@@ -15,21 +15,11 @@ from models import (
     EventStatus,
     EvidenceFile,
     FeedbackLink,
-    IndexScore,
 )
 from monitor.dashboard import build_dashboard
 from tests.web.conftest import csrf_of
 from tests.web.evidence_samples import pdf_bytes
-from tests.web.seed import XSS_TITLE, Seeded, at
-
-
-def _index(engine: Engine, code: str = "320281") -> IndexScore:
-    with Session(engine) as s:
-        row = s.scalars(
-            select(IndexScore).where(IndexScore.division_code == code, IndexScore.month == "2026-10")
-        ).one()
-        s.expunge(row)
-        return row
+from tests.web.seed import XSS_TITLE, Seeded, at, seeded_score
 
 
 def _manual(client: TestClient, **fields: str) -> tuple[str, str]:
@@ -57,7 +47,7 @@ def _manual(client: TestClient, **fields: str) -> tuple[str, str]:
 def test_a_manual_event_counts_at_once_and_shows_who_entered_it(
     as_analyst: TestClient, engine: Engine, seeded: Seeded
 ) -> None:
-    before = _index(engine)
+    before = seeded_score(engine)
     page = as_analyst.get("/entry/event").text
     assert 'list="city-options"' in page and "江阴市 (无锡)" in page
     location, html = _manual(as_analyst)
@@ -91,7 +81,7 @@ def test_a_manual_event_counts_at_once_and_shows_who_entered_it(
         }
         assert audit["created"] == ("人工录入", "analyst") and set(audit) == {"created", "evidence"}
         assert (audit["evidence"][0] or "").startswith("热线记录.pdf（SHA-256 ")
-    after = _index(engine)
+    after = seeded_score(engine)
     # a second major distrust event in October for 江阴: the index falls before any nightly run
     assert after.total < before.total and str(event_id) in {e["ref"] for e in after.details["events"]}
     # listed on the form's page and marked in the feed, and corrected like any event
@@ -109,7 +99,7 @@ def test_a_manual_event_counts_at_once_and_shows_who_entered_it(
             "major": "",
         },
     )
-    assert _index(engine).total > after.total
+    assert seeded_score(engine).total > after.total
 
 
 def test_manual_events_are_checked_and_need_an_analyst(as_analyst: TestClient, engine: Engine) -> None:
@@ -131,7 +121,7 @@ def test_viewers_have_no_manual_event_form(as_viewer: TestClient) -> None:
 def test_merge_moves_articles_and_feedback_and_is_audited(
     as_analyst: TestClient, engine: Engine, seeded: Seeded
 ) -> None:
-    before = _index(engine)
+    before = seeded_score(engine)
     page = as_analyst.get(f"/events/{seeded.xss_event}").text
     assert 'id="merge-event"' in page
     r = as_analyst.post(
@@ -149,7 +139,7 @@ def test_merge_moves_articles_and_feedback_and_is_audited(
         audit = s.scalars(select(EventCorrection).where(EventCorrection.field == "merge")).one()
         assert audit.event_id == seeded.major_event and XSS_TITLE[:20] in (audit.before or "")
         assert s.scalars(select(FeedbackLink).where(FeedbackLink.event_id == seeded.major_event)).first()
-    after = _index(engine)
+    after = seeded_score(engine)
     # one distrust event fewer for 江阴 in October
     assert after.computed_at > before.computed_at and after.total > before.total
     assert str(seeded.xss_event) not in {e["ref"] for e in after.details.get("events", [])}
@@ -180,7 +170,7 @@ def test_detach_makes_an_event_of_its_own(as_analyst: TestClient, engine: Engine
         ).first()  # fmt: skip
     page = as_analyst.get(f"/events/{seeded.major_event}").text
     assert "拆分为新事件" in page
-    before = _index(engine)
+    before = seeded_score(engine)
     r = as_analyst.post(
         f"/events/{seeded.major_event}/detach",
         data={"csrf_token": csrf_of(page), "article_id": str(article_id)},
@@ -197,7 +187,7 @@ def test_detach_makes_an_event_of_its_own(as_analyst: TestClient, engine: Engine
         fields = {(c.event_id, c.field) for c in s.scalars(select(EventCorrection))}
         assert fields == {(seeded.major_event, "detach"), (holder, "detach")}
     # a new distrust event for 江阴 in October
-    assert _index(engine).total < before.total
+    assert seeded_score(engine).total < before.total
     # the last article cannot be detached: there would be nothing left
     page = as_analyst.get(f"/events/{holder}").text
     as_analyst.post(
