@@ -43,6 +43,16 @@ def _on_conflict(
     return stmt.on_conflict_do_nothing(index_elements=list(key))
 
 
+def _table_and_columns(
+    model: type[Base], values: Mapping[str, Any], key: Sequence[str], update: Sequence[str] | None
+) -> tuple[Table, tuple[str, ...]]:
+    """The model's table and the columns an upsert overwrites on a clash: `update`, or with None every non-key
+    column given."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table, tuple(c for c in values if c not in key) if update is None else tuple(update)
+
+
 def upsert(
     session: Session,
     model: type[M],
@@ -52,9 +62,7 @@ def upsert(
 ) -> M:
     """Insert `values`, or on a clash of the unique `key` columns update `update` (None: all non-key columns;
     empty: keep the stored row). Returns the stored row."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    cols = [c for c in values if c not in key] if update is None else list(update)
+    table, cols = _table_and_columns(model, values, key, update)
     stmt = _insert(session, table).values(**values)
     session.execute(_on_conflict(stmt, key, cols))
     where = [getattr(model, k) == values[k] for k in key]
@@ -84,9 +92,7 @@ def upsert_id(
     """`upsert` for a writer that needs only the stored row's id (the crawl's archive and articles): one cached
     statement with RETURNING, no ORM object loaded back. A row kept as it was (`update` empty) returns nothing from
     ON CONFLICT DO NOTHING, so its id is then read by key."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    cols = tuple(c for c in values if c not in key) if update is None else tuple(update)
+    table, cols = _table_and_columns(model, values, key, update)
     dialect = session.get_bind().dialect.name
     found = session.execute(_upsert_returning_id(dialect, table, tuple(key), cols), values).scalar()
     if found is None:
